@@ -1,0 +1,291 @@
+"""Parsing and validating a batch of orders, as POSTed by a client.
+
+A batch is a JSON array of records. Every record is a JSON object with a `record_id`
+(the orders table's partition key) and any further attributes, kept exactly as sent.
+Numbers stay `Decimal` from the first byte (never a float), so what is stored is what
+was sent. Anything DynamoDB could not hold is refused here, with a reason, so that a
+bad batch is answered 400 and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+
+import attrs
+
+from domain.errors import BatchTooLargeError, InvalidBatchError
+
+# Attributes the service sets itself; a client may not send them.
+RESERVED_ATTRIBUTES = frozenset({"ttl"})
+
+# DynamoDB's own limits (see the README's "Order batches" section).
+DYNAMODB_MAX_DEPTH = 32
+DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
+DYNAMODB_MAX_SIGNIFICANT_DIGITS = 38
+DYNAMODB_MIN_EXPONENT = -130  # smallest magnitude: 1E-130
+DYNAMODB_MAX_EXPONENT = 125  # largest magnitude: 9.99..E+125
+
+# Bytes the `ttl` attribute adds to every stored item: its name and a 10-digit number.
+_TTL_ATTRIBUTE_BYTES = len("ttl") + 7
+
+
+@attrs.frozen
+class BatchLimits:
+    """How much one POST may carry.
+
+    The defaults keep a batch inside Lambda's 6 MB request payload (even base64-encoded)
+    and let 10,000 records be written well within API Gateway's 29 s.
+    """
+
+    max_body_bytes: int = 4 * 1024 * 1024
+    max_records: int = 10_000
+    max_record_id_bytes: int = 256
+    max_problems: int = 1_000
+
+
+DEFAULT_LIMITS = BatchLimits()
+
+
+@attrs.frozen
+class Problem:
+    """One broken rule: which record (None: the whole body), which field, and why."""
+
+    record: int | None
+    field: str | None
+    reason: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"record": self.record, "field": self.field, "reason": self.reason}
+
+
+@attrs.frozen
+class OrderBatch:
+    """A valid batch: records in the order they were sent, attributes exactly as sent."""
+
+    records: tuple[dict[str, Any], ...]
+
+    @property
+    def record_ids(self) -> tuple[str, ...]:
+        return tuple(record["record_id"] for record in self.records)
+
+    def items(self, ttl: int) -> list[dict[str, Any]]:
+        """The records as table items, each with its expiry."""
+        return [{**record, "ttl": ttl} for record in self.records]
+
+
+def parse_order_batch(body: str | bytes, limits: BatchLimits = DEFAULT_LIMITS) -> OrderBatch:
+    """Parse a request body into an `OrderBatch`, or raise naming every problem.
+
+    >>> parse_order_batch('[{"record_id": "a", "power": 1.5}]').records
+    ({'record_id': 'a', 'power': Decimal('1.5')},)
+
+    Raises `BatchTooLargeError` over the limits, `InvalidBatchError` for anything else.
+    """
+    data = _decode_json(_utf8_bytes(body, limits))
+    if not isinstance(data, list):
+        raise _invalid(None, None, f"the body must be a JSON array of records, not {_kind(data)}")
+    if not data:
+        raise _invalid(None, None, "the body must hold at least one record")
+    if len(data) > limits.max_records:
+        raise BatchTooLargeError(
+            f"the batch holds {len(data)} records; at most {limits.max_records} are accepted"
+        )
+    problems = _ProblemList(limits.max_problems)
+    seen_ids: dict[str, int] = {}
+    for index, record in enumerate(data):
+        _check_record(index, record, limits, seen_ids, problems)
+    if problems:
+        raise InvalidBatchError(tuple(problems.kept), total=problems.total)
+    return OrderBatch(records=tuple(data))
+
+
+class _ProblemList:
+    """Collects problems, keeping the first `limit` so an answer stays small."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: list[Problem] = []
+        self.total = 0
+
+    def add(self, record: int | None, field: str | None, reason: str) -> None:
+        self.total += 1
+        if len(self.kept) < self.limit:
+            self.kept.append(Problem(record, field, reason))
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+
+def _invalid(record: int | None, field: str | None, reason: str) -> InvalidBatchError:
+    return InvalidBatchError((Problem(record, field, reason),))
+
+
+def _utf8_bytes(body: str | bytes, limits: BatchLimits) -> bytes:
+    if isinstance(body, str):
+        try:
+            body = body.encode("utf-8")
+        except UnicodeEncodeError:
+            raise _invalid(None, None, "the body is not valid UTF-8 text") from None
+    if len(body) > limits.max_body_bytes:
+        raise BatchTooLargeError(
+            f"the body is {len(body)} bytes; at most {limits.max_body_bytes} are accepted"
+        )
+    return body
+
+
+class _BodyRuleError(Exception):
+    """A rule broken while the JSON is decoded (not a syntax error)."""
+
+
+def _reject_constant(name: str) -> Any:
+    raise _BodyRuleError(f"{name} is not a number DynamoDB can store")
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj = dict(pairs)
+    if len(obj) != len(pairs):
+        seen: set[str] = set()
+        duplicate = next(key for key, _ in pairs if key in seen or seen.add(key))
+        raise _BodyRuleError(f"an object repeats the key {duplicate!r}")
+    return obj
+
+
+def _decode_json(body: bytes) -> Any:
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise _invalid(None, None, f"the body is not valid UTF-8 (byte {error.start})") from None
+    try:
+        return json.loads(
+            text,
+            parse_float=Decimal,
+            parse_int=Decimal,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_unique_keys,
+        )
+    except _BodyRuleError as error:
+        raise _invalid(None, None, str(error)) from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise _invalid(None, None, f"the body is not valid JSON: {error.msg} ({where})") from None
+    except RecursionError:
+        raise _invalid(None, None, "the body is nested too deeply") from None
+
+
+def _check_record(
+    index: int,
+    record: Any,
+    limits: BatchLimits,
+    seen_ids: dict[str, int],
+    problems: _ProblemList,
+) -> None:
+    if not isinstance(record, dict):
+        problems.add(index, None, f"a record must be a JSON object, not {_kind(record)}")
+        return
+    _check_record_id(index, record.get("record_id"), limits, seen_ids, problems)
+    size = _TTL_ATTRIBUTE_BYTES
+    for name, value in record.items():
+        if name in RESERVED_ATTRIBUTES:
+            problems.add(index, name, "is set by the service and may not be sent")
+        size += _name_bytes(index, name, name, problems)
+        size += _value_bytes(index, name, value, 1, problems)
+    if size > DYNAMODB_MAX_ITEM_BYTES:
+        problems.add(
+            index,
+            None,
+            f"the record is {size} bytes; DynamoDB stores at most {DYNAMODB_MAX_ITEM_BYTES}",
+        )
+
+
+def _check_record_id(
+    index: int,
+    record_id: Any,
+    limits: BatchLimits,
+    seen_ids: dict[str, int],
+    problems: _ProblemList,
+) -> None:
+    if record_id is None:
+        problems.add(index, "record_id", "is required")
+    elif not isinstance(record_id, str):
+        problems.add(index, "record_id", f"must be a string, not {_kind(record_id)}")
+    elif not record_id:
+        problems.add(index, "record_id", "must not be empty")
+    elif len(record_id.encode("utf-8", "surrogatepass")) > limits.max_record_id_bytes:
+        problems.add(index, "record_id", f"must be at most {limits.max_record_id_bytes} bytes")
+    elif not record_id.isprintable():
+        problems.add(index, "record_id", "must not hold control characters")
+    elif record_id in seen_ids:
+        problems.add(index, "record_id", f"repeats the record_id of record {seen_ids[record_id]}")
+    else:
+        seen_ids[record_id] = index
+
+
+def _value_bytes(index: int, path: str, value: Any, depth: int, problems: _ProblemList) -> int:
+    """The bytes DynamoDB counts for `value` (an upper bound), noting what it cannot hold."""
+    if isinstance(value, str):
+        return _text_bytes(index, path, value, problems)
+    if isinstance(value, Decimal):
+        return _number_bytes(index, path, value, problems)
+    if value is None or isinstance(value, bool):
+        return 1
+    if depth > DYNAMODB_MAX_DEPTH:
+        problems.add(index, path, f"is nested deeper than DynamoDB's {DYNAMODB_MAX_DEPTH} levels")
+        return 0
+    if isinstance(value, list):
+        return 3 + sum(
+            1 + _value_bytes(index, f"{path}[{position}]", element, depth + 1, problems)
+            for position, element in enumerate(value)
+        )
+    return 3 + sum(
+        1
+        + _name_bytes(index, f"{path}.{name}", name, problems)
+        + _value_bytes(index, f"{path}.{name}", element, depth + 1, problems)
+        for name, element in value.items()
+    )
+
+
+def _name_bytes(index: int, path: str, name: str, problems: _ProblemList) -> int:
+    if not name:
+        problems.add(index, path, "attribute names must not be empty")
+    return _text_bytes(index, path, name, problems)
+
+
+def _text_bytes(index: int, path: str, text: str, problems: _ProblemList) -> int:
+    if text.isascii():
+        return len(text)
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        problems.add(index, path, "holds a lone surrogate, which is not valid UTF-8")
+        return len(text)
+
+
+def _number_bytes(index: int, path: str, number: Decimal, problems: _ProblemList) -> int:
+    if number.is_zero():
+        return 2
+    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    if len(digits) > DYNAMODB_MAX_SIGNIFICANT_DIGITS:
+        problems.add(
+            index, path, f"has more than {DYNAMODB_MAX_SIGNIFICANT_DIGITS} significant digits"
+        )
+    exponent = number.adjusted()
+    if exponent > DYNAMODB_MAX_EXPONENT:
+        problems.add(index, path, "is larger than DynamoDB can store (1E+126 and beyond)")
+    elif exponent < DYNAMODB_MIN_EXPONENT:
+        problems.add(index, path, "is smaller than DynamoDB can store (below 1E-130)")
+    return (len(digits) + 1) // 2 + 2
+
+
+def _kind(value: Any) -> str:
+    """The JSON name of a parsed value's type, for error messages."""
+    if isinstance(value, bool):
+        return "a boolean"
+    return {
+        dict: "an object",
+        list: "an array",
+        str: "a string",
+        Decimal: "a number",
+        type(None): "null",
+    }[type(value)]

@@ -1,0 +1,95 @@
+"""Writing items to DynamoDB with BatchWriteItem until all are in or time runs out."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import attrs
+from boto3.dynamodb.types import TypeSerializer
+from botocore.exceptions import ClientError
+
+BATCH_SIZE = 25  # BatchWriteItem's maximum
+BACKOFF_BASE_SECONDS = 0.05
+BACKOFF_CAP_SECONDS = 2.0
+
+# Errors that say "not now" rather than "never": the chunk is tried again.
+RETRYABLE_ERRORS = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+_SERIALIZER = TypeSerializer()
+
+
+@attrs.frozen
+class WriteOutcome:
+    """How a write went: requests sent, and the keys not confirmed written (none: all in)."""
+
+    requests: int
+    unwritten: tuple[str, ...]
+
+    @property
+    def complete(self) -> bool:
+        return not self.unwritten
+
+
+def write_items(
+    client: Any,
+    table_name: str,
+    items: Sequence[dict[str, Any]],
+    *,
+    key: str,
+    deadline: float,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+    jitter: Callable[[], float] = random.random,
+) -> WriteOutcome:
+    """Put every item, 25 a request, retrying what DynamoDB leaves unprocessed.
+
+    Retries back off exponentially with full jitter and stop before `deadline` (a `clock`
+    reading), so the caller can still answer. Errors that are not transient propagate.
+    """
+    pending = deque({"PutRequest": {"Item": _serialize(item)}} for item in items)
+    requests = 0
+    consecutive_failures = 0
+    while pending and clock() < deadline:
+        chunk = [pending.popleft() for _ in range(min(BATCH_SIZE, len(pending)))]
+        requests += 1
+        unprocessed = _put_chunk(client, table_name, chunk)
+        pending.extend(unprocessed)
+        if not unprocessed:
+            consecutive_failures = 0
+            continue
+        consecutive_failures += 1
+        delay = jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**consecutive_failures)
+        if clock() + delay >= deadline:
+            break
+        sleep(delay)
+    return WriteOutcome(
+        requests=requests,
+        unwritten=tuple(request["PutRequest"]["Item"][key]["S"] for request in pending),
+    )
+
+
+def _put_chunk(client: Any, table_name: str, chunk: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Send one BatchWriteItem; return the requests still to do."""
+    try:
+        response = client.batch_write_item(RequestItems={table_name: chunk})
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") not in RETRYABLE_ERRORS:
+            raise
+        return chunk
+    return response.get("UnprocessedItems", {}).get(table_name, [])
+
+
+def _serialize(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: _SERIALIZER.serialize(value) for name, value in item.items()}

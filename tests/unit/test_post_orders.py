@@ -1,0 +1,139 @@
+"""POST /orders: every answer, what is stored, and what is not."""
+
+from __future__ import annotations
+
+import base64
+import json
+import time
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.unit.conftest import fresh
+
+SEED_BATCH = [
+    {"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},
+    {"record_id": "unique_id_2", "parameter_1": "def", "parameter_2": 2.1},
+]
+
+
+def post(body: str | bytes, *, method: str = "POST", base64_encoded: bool = False) -> dict:
+    if isinstance(body, bytes) and not base64_encoded:
+        body = body.decode("utf-8", "surrogateescape")
+    return {"httpMethod": method, "body": body, "isBase64Encoded": base64_encoded}
+
+
+def stored_items(table: Any) -> list[dict[str, Any]]:
+    return sorted(table.scan()["Items"], key=lambda item: item["record_id"])
+
+
+@pytest.fixture
+def post_orders(orders_table: Any) -> Any:
+    return fresh("handlers.post_orders")
+
+
+def test_a_valid_batch_is_stored_with_a_24_hour_expiry(post_orders, orders_table, context):
+    before = int(time.time())
+
+    response = post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+
+    assert response["statusCode"] == 201
+    answer = json.loads(response["body"])
+    assert answer["stored"] == 2
+    items = stored_items(orders_table)
+    assert [item["record_id"] for item in items] == ["unique_id_1", "unique_id_2"]
+    assert items[0]["parameter_2"] == 4
+    assert items[1]["parameter_2"] == Decimal("2.1")  # exact, never through a float
+    for item in items:
+        assert before + 86_400 <= item["ttl"] <= int(time.time()) + 86_400
+        assert item["ttl"] == answer["expires_at"]
+
+
+def test_a_base64_encoded_body_is_decoded(post_orders, orders_table, context):
+    body = base64.b64encode(json.dumps(SEED_BATCH).encode()).decode()
+
+    response = post_orders.handler(post(body, base64_encoded=True), context)
+
+    assert response["statusCode"] == 201
+    assert len(stored_items(orders_table)) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "record", "field", "reason_part"),
+    [
+        ("not json", None, None, "not valid JSON"),
+        ('{"record_id": "a"}', None, None, "JSON array"),
+        ("[]", None, None, "at least one record"),
+        ('[{"parameter_1": "abc"}]', 0, "record_id", "required"),
+        ('[{"record_id": ""}]', 0, "record_id", "empty"),
+        ('[{"record_id": 7}]', 0, "record_id", "must be a string"),
+        ('[{"record_id": "a"}, {"record_id": "a"}]', 1, "record_id", "repeats"),
+        ('[{"record_id": "a", "ttl": 5}]', 0, "ttl", "set by the service"),
+        ('[{"record_id": "a", "x": 1e400}]', 0, "x", "larger than DynamoDB"),
+        ('[{"record_id": "a", "x": [NaN]}]', None, None, "NaN"),
+        ('["a"]', 0, None, "JSON object"),
+    ],
+)
+def test_a_bad_batch_is_answered_400_naming_the_problem_and_nothing_is_written(
+    post_orders, orders_table, context, body, record, field, reason_part
+):
+    response = post_orders.handler(post(body), context)
+
+    assert response["statusCode"] == 400
+    problems = json.loads(response["body"])["problems"]
+    assert any(
+        p["record"] == record and p["field"] == field and reason_part in p["reason"]
+        for p in problems
+    ), problems
+    assert stored_items(orders_table) == []
+
+
+def test_one_bad_record_keeps_the_good_ones_out_too(post_orders, orders_table, context):
+    batch = [*SEED_BATCH, {"record_id": "unique_id_3", "ttl": 1}]
+
+    response = post_orders.handler(post(json.dumps(batch)), context)
+
+    assert response["statusCode"] == 400
+    assert stored_items(orders_table) == []
+
+
+def test_a_body_flagged_base64_that_is_not_is_a_400(post_orders, orders_table, context):
+    response = post_orders.handler(post("%%%not-base64", base64_encoded=True), context)
+
+    assert response["statusCode"] == 400
+    assert "base64" in response["body"]
+
+
+def test_another_method_is_answered_405(post_orders, context):
+    response = post_orders.handler(post("[]", method="GET"), context)
+
+    assert response["statusCode"] == 405
+    assert response["headers"]["Allow"] == "POST"
+
+
+def test_a_body_over_the_size_limit_is_answered_413(post_orders, orders_table, context):
+    filler = "x" * (4 * 1024 * 1024)
+    response = post_orders.handler(post(json.dumps([{"record_id": "a", "x": filler}])), context)
+
+    assert response["statusCode"] == 413
+    assert stored_items(orders_table) == []
+
+
+def test_too_many_records_are_answered_413(post_orders, orders_table, context):
+    batch = [{"record_id": str(i)} for i in range(10_001)]
+
+    response = post_orders.handler(post(json.dumps(batch)), context)
+
+    assert response["statusCode"] == 413
+    assert "10001 records" in json.loads(response["body"])["message"]
+
+
+def test_posting_the_same_batch_twice_leaves_the_same_items(post_orders, orders_table, context):
+    for _ in range(2):
+        assert post_orders.handler(post(json.dumps(SEED_BATCH)), context)["statusCode"] == 201
+
+    assert [item["record_id"] for item in stored_items(orders_table)] == [
+        "unique_id_1",
+        "unique_id_2",
+    ]

@@ -1,0 +1,78 @@
+"""POST /orders when DynamoDB pushes back: retried to completion, or 503, never a false 201."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from emulator.lambda_runtime import LambdaContext
+from tests.faults import Fault, all_unprocessed, error_response
+from tests.unit.conftest import fresh
+
+BATCH = [{"record_id": f"order-{i:03d}", "power": i} for i in range(60)]
+
+
+@pytest.fixture
+def post_orders(orders_table: Any) -> Any:
+    return fresh("handlers.post_orders")
+
+
+def dynamodb_client(post_orders: Any) -> Any:
+    client, _ = post_orders._orders_table()
+    return client
+
+
+def test_unprocessed_items_are_retried_until_every_record_is_stored(
+    post_orders, orders_table, context
+):
+    fault = Fault(dynamodb_client(post_orders), "BatchWriteItem", all_unprocessed, times=3)
+    request = {"httpMethod": "POST", "body": json.dumps(BATCH)}
+
+    response = post_orders.handler(request, context)
+
+    assert response["statusCode"] == 201
+    assert fault.injected == 3
+    assert fault.calls == 3 + 3  # three refused chunks, then the three chunks of 25, 25, 10
+    assert orders_table.scan(Select="COUNT")["Count"] == len(BATCH)
+
+
+def test_requests_are_the_floor_when_dynamodb_takes_everything(post_orders, context):
+    fault = Fault(dynamodb_client(post_orders), "BatchWriteItem", lambda _: None)
+
+    post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
+
+    assert fault.calls == 3  # ceil(60 / 25)
+
+
+def test_throttling_without_end_is_answered_503_in_time_and_never_201(post_orders, orders_table):
+    Fault(
+        dynamodb_client(post_orders),
+        "BatchWriteItem",
+        lambda _: error_response("ProvisionedThroughputExceededException"),
+    )
+    # A Lambda with just over one worst-case call of time left.
+    context = LambdaContext(timeout_seconds=post_orders.WORST_CALL_SECONDS + 1.5)
+    started = time.monotonic()
+
+    response = post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
+
+    assert response["statusCode"] == 503
+    assert time.monotonic() - started < context.timeout_seconds
+    answer = json.loads(response["body"])
+    assert sorted(answer["unconfirmed_record_ids"]) == [r["record_id"] for r in BATCH]
+    assert response["headers"]["Retry-After"].isdigit()
+    assert orders_table.scan(Select="COUNT")["Count"] == 0
+
+
+def test_an_error_that_is_not_transient_propagates(post_orders, context):
+    Fault(
+        dynamodb_client(post_orders),
+        "BatchWriteItem",
+        lambda _: error_response("AccessDeniedException"),
+    )
+
+    with pytest.raises(Exception, match="AccessDeniedException"):
+        post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
