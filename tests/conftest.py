@@ -1,16 +1,67 @@
-"""Fixtures shared by every kind of test: a fake AWS account on moto, and handlers."""
+"""Fixtures shared by every kind of test: a fake AWS account, and the app synthesized once."""
 
 from __future__ import annotations
 
+import json
 import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
-# Before boto3 or the CDK is imported anywhere: no real AWS, quiet jsii.
+import pytest
+
+# Before boto3 or the CDK is first imported (by a test module or a fixture): no real AWS
+# credentials can be used, and jsii keeps quiet about Node's age.
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
     AWS_SECRET_ACCESS_KEY="testing",
     AWS_SESSION_TOKEN="testing",
     AWS_DEFAULT_REGION="eu-west-1",
     JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",
+    JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
 )
-os.environ.pop("AWS_PROFILE", None)
-os.environ.pop("AWS_XRAY_DAEMON_ADDRESS", None)
+for variable in ("AWS_PROFILE", "AWS_XRAY_DAEMON_ADDRESS", "AWS_ENDPOINT_URL"):
+    os.environ.pop(variable, None)
+
+
+# cdk.json's settings, but staging alerts by e-mail and Slack, so one synthesis shows both.
+TEST_AUCTION_CONTEXT = json.loads((Path(__file__).parents[1] / "cdk.json").read_text())["context"][
+    "auction"
+]
+TEST_AUCTION_CONTEXT["stages"]["staging"].update(
+    alert_email="auction-oncall@example.com",
+    slack={"workspace_id": "T0123456789", "channel_id": "C0123456789"},
+)
+
+
+class SynthesizedApp:
+    """The synthesized app read back: each stage's template and cloud assembly."""
+
+    def __init__(self, outdir: Path) -> None:
+        self.outdir = outdir
+        self.manifest = json.loads((outdir / "manifest.json").read_text())
+
+    def stage_assemblies(self) -> dict[str, Path]:
+        return {
+            artifact["properties"]["displayName"]: self.outdir
+            / artifact["properties"]["directoryName"]
+            for artifact in self.manifest["artifacts"].values()
+            if artifact["type"] == "cdk:cloud-assembly"
+        }
+
+    def stage_template_path(self, stage: str) -> Path:
+        (template,) = self.stage_assemblies()[stage].glob("*.template.json")
+        return template
+
+    def stage_template(self, stage: str) -> dict[str, Any]:
+        return json.loads(self.stage_template_path(stage).read_text())
+
+
+@pytest.fixture(scope="session")
+def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthesizedApp]:
+    """The whole CDK app, synthesized once per test session (it takes seconds)."""
+    from pipeline_app import build_app
+
+    outdir = tmp_path_factory.mktemp("cdk.out")
+    build_app(auction_context=TEST_AUCTION_CONTEXT, outdir=str(outdir)).synth()
+    return SynthesizedApp(outdir)

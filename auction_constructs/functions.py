@@ -1,0 +1,102 @@
+"""The one way this system makes a Lambda function: every default in one place."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from cdk_nag import NagSuppressions
+from constructs import Construct
+
+from auction_constructs.packaging import build_code_asset, build_layer_asset
+
+RUNTIME = lambda_.Runtime.PYTHON_3_14  # the layer is built for this version
+ARCHITECTURE = lambda_.Architecture.ARM_64  # cheaper per GB-second than x86_64
+DEFAULT_TIMEOUT = Duration.seconds(30)
+
+
+class FunctionCode(Construct):
+    """The code asset and the dependency layer that every function of a stack shares."""
+
+    def __init__(self, scope: Construct, id_: str) -> None:
+        super().__init__(scope, id_)
+        self.code = lambda_.Code.from_asset(str(build_code_asset()))
+        self.layer = lambda_.LayerVersion(
+            self,
+            "Dependencies",
+            code=lambda_.Code.from_asset(str(build_layer_asset())),
+            compatible_runtimes=[RUNTIME],
+            compatible_architectures=[ARCHITECTURE],
+            description="attrs and aws-xray-sdk for the auction handlers",
+        )
+
+
+class AuctionFunction(Construct):
+    """A handler of `handlers/` as a Lambda function with its own least-privilege role.
+
+    The role may write to the function's own log group and send traces; anything else
+    is granted by the caller, statement by statement.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        shared: FunctionCode,
+        handler_module: str,
+        description: str,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+        environment: dict[str, str] | None = None,
+        memory_size: int = 256,
+        timeout: Duration = DEFAULT_TIMEOUT,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.log_group = logs.LogGroup(
+            self, "Logs", retention=log_retention, removal_policy=removal_policy
+        )
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description=f"Runs {handler_module}",
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_group.log_group_arn],
+            )
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            description=description,
+            runtime=RUNTIME,
+            architecture=ARCHITECTURE,
+            code=shared.code,
+            layers=[shared.layer],
+            handler=f"{handler_module}.handler",
+            environment=environment or {},
+            memory_size=memory_size,
+            timeout=timeout,
+            role=self.role,
+            tracing=lambda_.Tracing.ACTIVE,
+            logging_format=lambda_.LoggingFormat.JSON,
+            application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
+            system_log_level_v2=lambda_.SystemLogLevel.WARN,
+            log_group=self.log_group,
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.role,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "X-Ray's PutTraceSegments and PutTelemetryRecords have no "
+                    "resource-level permissions.",
+                    "appliesTo": ["Resource::*"],
+                }
+            ],
+            apply_to_children=True,
+        )

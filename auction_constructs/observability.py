@@ -1,0 +1,98 @@
+"""Alarms on every part of the flow, to the alerts topic, and one dashboard of it."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as actions
+from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_stepfunctions as sfn
+from constructs import Construct
+
+PERIOD = Duration.minutes(5)
+
+
+class AuctionObservability(Construct):
+    """An alarm for each way the flow can go wrong, and a dashboard of the whole flow."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        dashboard_name: str,
+        alerts: sns.ITopic,
+        api: apigw.RestApi,
+        functions: dict[str, lambda_.IFunction],
+        state_machine: sfn.StateMachine,
+        table: dynamodb.ITable,
+    ) -> None:
+        super().__init__(scope, id_)
+        self._action = actions.SnsAction(alerts)
+        self.alarms: list[cloudwatch.Alarm] = []
+        for name, function in functions.items():
+            self._alarm(f"{name} errors", function.metric_errors(period=PERIOD))
+            self._alarm(f"{name} throttles", function.metric_throttles(period=PERIOD))
+        self._alarm("Runs failed", state_machine.metric_failed(period=PERIOD))
+        self._alarm("Runs timed out", state_machine.metric_timed_out(period=PERIOD))
+        self._alarm("API 5xx", api.metric_server_error(period=PERIOD))
+        dynamodb_throttles = table.metric_throttled_requests_for_operations(
+            operations=[dynamodb.Operation.BATCH_WRITE_ITEM], period=PERIOD
+        )
+        self._alarm("Orders table throttled", dynamodb_throttles)
+
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+            cloudwatch.GraphWidget(
+                title="POST /orders",
+                left=[
+                    api.metric_count(period=PERIOD),
+                    api.metric_client_error(period=PERIOD),
+                    api.metric_server_error(period=PERIOD),
+                ],
+                right=[api.metric_latency(period=PERIOD, statistic="p99")],
+            ),
+            cloudwatch.GraphWidget(
+                title="Auction runs",
+                left=[
+                    state_machine.metric_started(period=PERIOD),
+                    state_machine.metric_succeeded(period=PERIOD),
+                    state_machine.metric_failed(period=PERIOD),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Lambda errors",
+                left=[
+                    fn.metric_errors(period=PERIOD, label=name) for name, fn in functions.items()
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Lambda p99 duration",
+                left=[
+                    fn.metric_duration(period=PERIOD, statistic="p99", label=name)
+                    for name, fn in functions.items()
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="Orders table writes",
+                left=[table.metric_consumed_write_capacity_units(period=PERIOD)],
+                right=[dynamodb_throttles],
+            ),
+        )
+
+    def _alarm(self, title: str, metric: cloudwatch.IMetric) -> None:
+        alarm = metric.create_alarm(
+            self,
+            title.title().replace(" ", "").replace("/", ""),
+            alarm_description=f"{title}: see the auction dashboard and X-Ray traces",
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
+        self.alarms.append(alarm)

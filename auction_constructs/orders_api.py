@@ -1,0 +1,152 @@
+"""POST /orders: the REST API clients submit order batches to, signed with SigV4 (IAM)."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_apigateway as apigw
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from cdk_nag import NagSuppressions
+from constructs import Construct
+
+from domain.orders import DEFAULT_LIMITS, RESERVED_ATTRIBUTES
+
+API_STAGE = "v1"
+
+# What API Gateway checks before the Lambda runs; the handler checks everything again,
+# and more (numbers, nesting, sizes), so this schema is a first, cheap gate.
+ORDER_BATCH_SCHEMA = apigw.JsonSchema(
+    schema=apigw.JsonSchemaVersion.DRAFT4,
+    title="OrderBatch",
+    type=apigw.JsonSchemaType.ARRAY,
+    min_items=1,
+    max_items=DEFAULT_LIMITS.max_records,
+    items=apigw.JsonSchema(
+        type=apigw.JsonSchemaType.OBJECT,
+        required=["record_id"],
+        properties={
+            "record_id": apigw.JsonSchema(
+                type=apigw.JsonSchemaType.STRING,
+                min_length=1,
+                max_length=DEFAULT_LIMITS.max_record_id_bytes,
+            )
+        },
+        not_=apigw.JsonSchema(
+            any_of=[apigw.JsonSchema(required=[name]) for name in sorted(RESERVED_ATTRIBUTES)]
+        ),
+    ),
+)
+
+
+class OrdersApi(Construct):
+    """REST API with request validation, throttling, access logs and X-Ray."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        handler: lambda_.IFunction,
+        api_name: str,
+        rate_limit: float,
+        burst_limit: int,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, id_)
+        access_logs = logs.LogGroup(
+            self, "AccessLogs", retention=log_retention, removal_policy=removal_policy
+        )
+        self.api = apigw.RestApi(
+            self,
+            "Api",
+            rest_api_name=api_name,
+            description="Energy auction order intake",
+            endpoint_types=[apigw.EndpointType.REGIONAL],
+            cloud_watch_role=True,
+            cloud_watch_role_removal_policy=removal_policy,
+            deploy_options=apigw.StageOptions(
+                stage_name=API_STAGE,
+                tracing_enabled=True,
+                metrics_enabled=True,
+                logging_level=apigw.MethodLoggingLevel.ERROR,
+                throttling_rate_limit=rate_limit,
+                throttling_burst_limit=burst_limit,
+                access_log_destination=apigw.LogGroupLogDestination(access_logs),
+                access_log_format=apigw.AccessLogFormat.json_with_standard_fields(
+                    caller=True,
+                    http_method=True,
+                    ip=True,
+                    protocol=True,
+                    request_time=True,
+                    resource_path=True,
+                    response_length=True,
+                    status=True,
+                    user=True,
+                ),
+            ),
+        )
+        # A body the schema refuses is answered with the reason, like the handler's 400s.
+        self.api.add_gateway_response(
+            "InvalidBody",
+            type=apigw.ResponseType.BAD_REQUEST_BODY,
+            templates={
+                "application/json": '{"message": "the order batch was rejected; nothing was '
+                'stored", "problems": [{"record": null, "field": null, "reason": '
+                '"$util.escapeJavaScript($context.error.validationErrorString)"}]}'
+            },
+        )
+        batch_model = self.api.add_model(
+            "OrderBatch", content_type="application/json", schema=ORDER_BATCH_SCHEMA
+        )
+        orders = self.api.root.add_resource("orders")
+        self.post_orders = orders.add_method(
+            "POST",
+            apigw.LambdaIntegration(handler, proxy=True),
+            authorization_type=apigw.AuthorizationType.IAM,
+            request_validator=self.api.add_request_validator(
+                "Validate", validate_request_body=True, validate_request_parameters=True
+            ),
+            request_models={"application/json": batch_model},
+        )
+        self.client_policy = iam.ManagedPolicy(
+            self,
+            "ClientPolicy",
+            description="Attach to the roles that may submit order batches",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["execute-api:Invoke"],
+                    resources=[self.api.arn_for_execute_api("POST", "/orders", API_STAGE)],
+                )
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            self.api,
+            [
+                {
+                    "id": "AwsSolutions-APIG3",
+                    "reason": "Callers are authenticated with SigV4 (IAM) and throttled per "
+                    "stage; there is no anonymous surface for a WAF to filter.",
+                },
+                {
+                    "id": "AwsSolutions-COG4",
+                    "reason": "Clients are services of the trading company with IAM roles; "
+                    "IAM authorization replaces a Cognito user pool.",
+                },
+                {
+                    "id": "AwsSolutions-IAM4",
+                    "reason": "API Gateway's account-level CloudWatch role needs "
+                    "AmazonAPIGatewayPushToCloudWatchLogs, which AWS maintains.",
+                    "appliesTo": [
+                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
+                        "AmazonAPIGatewayPushToCloudWatchLogs"
+                    ],
+                },
+            ],
+            apply_to_children=True,
+        )
+
+    @property
+    def url(self) -> str:
+        return self.api.url_for_path("/orders")

@@ -1,0 +1,152 @@
+"""The stack of one stage: the constructs wired together, least privilege between them."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import aws_iam as iam
+from cdk_nag import NagSuppressions
+from constructs import Construct
+
+from auction_constructs.alerts import AlertsTopic
+from auction_constructs.auction_workflow import AuctionWorkflow
+from auction_constructs.functions import AuctionFunction, FunctionCode
+from auction_constructs.observability import AuctionObservability
+from auction_constructs.orders_api import OrdersApi
+from auction_constructs.orders_table import OrdersTable
+from auction_constructs.results_bucket import ResultsBucket
+from auction_constructs.schedule import HourlyAuctionSchedule
+from stages.settings import StageSettings
+
+
+class AuctionStack(Stack):
+    """Orders API and table, the hourly workflow, results bucket, alerts, alarms."""
+
+    def __init__(self, scope: Construct, id_: str, *, settings: StageSettings, **kwargs) -> None:
+        super().__init__(scope, id_, **kwargs)
+        removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
+        retention = settings.log_retention
+
+        alerts = AlertsTopic(
+            self,
+            "Alerts",
+            topic_name=settings.resource_name("auction-alerts"),
+            email=settings.alert_email,
+            slack=settings.slack,
+        )
+        orders = OrdersTable(self, "Orders", removal_policy=removal)
+        results = ResultsBucket(
+            self,
+            "Results",
+            bucket_name=f"{settings.resource_name('order-results')}-{settings.account}",
+            removal_policy=RemovalPolicy.RETAIN,  # results are trade records: never deleted
+        )
+
+        code = FunctionCode(self, "Code")
+        common = {"shared": code, "log_retention": retention, "removal_policy": removal}
+        post_orders = AuctionFunction(
+            self,
+            "PostOrders",
+            handler_module="handlers.post_orders",
+            description="POST /orders: validate an order batch and store it for 24 h",
+            environment={"ORDERS_TABLE_NAME": orders.table.table_name},
+            memory_size=1024,  # parsing 10,000 records is CPU-bound; memory buys CPU
+            timeout=Duration.seconds(28),  # under API Gateway's 29 s
+            **common,
+        )
+        post_orders.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["dynamodb:BatchWriteItem"], resources=[orders.table.table_arn]
+            )
+        )
+        fetch_results = AuctionFunction(
+            self,
+            "FetchResults",
+            handler_module="handlers.fetch_results",
+            description="Lambda A: the auction's results, or not ready yet",
+            **common,
+        )
+        store_result = AuctionFunction(
+            self,
+            "StoreResult",
+            handler_module="handlers.store_result",
+            description="Lambda B: store an accepted order result; raise on a rejected one",
+            environment={"RESULTS_BUCKET_NAME": results.bucket.bucket_name},
+            **common,
+        )
+        store_result.role.add_to_policy(
+            iam.PolicyStatement(actions=["s3:PutObject"], resources=[results.results_objects_arn()])
+        )
+        NagSuppressions.add_resource_suppressions(
+            store_result.role,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "Lambda B writes one new object per accepted order, under "
+                    "orders/ only; the keys are not known in advance.",
+                    "appliesTo": [{"regex": "/^Resource::<.+\\.Arn>\\/orders\\/\\*$/"}],
+                }
+            ],
+            apply_to_children=True,
+        )
+
+        api = OrdersApi(
+            self,
+            "OrdersApi",
+            handler=post_orders.function,
+            api_name=settings.resource_name("auction-orders"),
+            rate_limit=settings.api_rate_limit,
+            burst_limit=settings.api_burst_limit,
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        workflow = AuctionWorkflow(
+            self,
+            "Workflow",
+            state_machine_name=settings.resource_name("auction-run"),
+            fetch_results=fetch_results.function,
+            store_result=store_result.function,
+            alerts=alerts.topic,
+            polling=settings.polling,
+            order_concurrency=settings.order_concurrency,
+            timeout=Duration.minutes(settings.run_timeout_minutes),
+            log_retention=retention,
+            removal_policy=removal,
+        )
+        # SNS encrypts what the workflow publishes with the alerts key, as the workflow.
+        alerts.key.grant(workflow.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
+        HourlyAuctionSchedule(self, "Schedule", state_machine=workflow.state_machine)
+        AuctionObservability(
+            self,
+            "Observability",
+            dashboard_name=settings.resource_name("energy-auction"),
+            alerts=alerts.topic,
+            api=api.api,
+            functions={
+                "post_orders": post_orders.function,
+                "fetch_results": fetch_results.function,
+                "store_result": store_result.function,
+            },
+            state_machine=workflow.state_machine,
+            table=orders.table,
+        )
+        NagSuppressions.add_resource_suppressions(
+            workflow.state_machine.role,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "Step Functions needs X-Ray and log delivery on '*' (no "
+                    "resource-level permissions); '<function>:*' are versions of the two "
+                    "functions it invokes.",
+                }
+            ],
+            apply_to_children=True,
+        )
+
+        self.api_url = CfnOutput(self, "OrdersUrl", value=api.url)
+        self.state_machine_arn = CfnOutput(
+            self, "StateMachineArn", value=workflow.state_machine.state_machine_arn
+        )
+        CfnOutput(self, "OrdersTableName", value=orders.table.table_name)
+        CfnOutput(self, "ResultsBucketName", value=results.bucket.bucket_name)
+        CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
+        CfnOutput(self, "ClientPolicyArn", value=api.client_policy.managed_policy_arn)

@@ -1,0 +1,26 @@
+"""`AuctionStage`: one deployable copy of the system (dev, staging or prod)."""
+
+from __future__ import annotations
+
+from aws_cdk import Aspects, Environment, Stage
+from cdk_nag import AwsSolutionsChecks
+from constructs import Construct
+
+from stages.auction_stack import AuctionStack
+from stages.settings import StageSettings
+
+
+class AuctionStage(Stage):
+    """The auction stack in the stage's account and region, checked by cdk-nag."""
+
+    def __init__(self, scope: Construct, id_: str, *, settings: StageSettings) -> None:
+        super().__init__(
+            scope, id_, env=Environment(account=settings.account, region=settings.region)
+        )
+        self.settings = settings
+        # Stable name: moving the stack between apps or pipelines must not replace it.
+        self.stack = AuctionStack(
+            self, "Auction", settings=settings, stack_name=f"energy-auction-{settings.name}"
+        )
+        # Aspects on the App do not reach into a Stage: each stage is checked here.
+        Aspects.of(self).add(AwsSolutionsChecks(verbose=True))
