@@ -8,40 +8,47 @@ is not even imported.
 from __future__ import annotations
 
 import contextlib
-import functools
 import logging
 import os
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 LOGGER = logging.getLogger("auction")
 LOGGER.setLevel(logging.INFO)
 
-
-@functools.cache
-def _recorder() -> Any:
-    if not os.environ.get("AWS_XRAY_DAEMON_ADDRESS"):
-        return None
-    from aws_xray_sdk.core import patch, xray_recorder
-
-    xray_recorder.configure(context_missing="IGNORE_ERROR")
-    patch(["botocore"])  # AWS SDK calls only: patch_all would slow every cold start
-    return xray_recorder
+_recorder: Any = None
 
 
 def install_tracing() -> None:
-    """Trace AWS SDK calls from here on, when X-Ray is available. Call at import time."""
-    _recorder()
+    """Trace AWS SDK calls when X-Ray is available; call when a handler module is imported.
+
+    The environment decides, read at each call, so every container (or emulated one)
+    settles it for itself at its cold start.
+    """
+    global _recorder  # one recorder per container
+    address = os.environ.get("AWS_XRAY_DAEMON_ADDRESS")
+    if not address:
+        if "aws_xray_sdk" in sys.modules:
+            sys.modules["aws_xray_sdk"].global_sdk_config.set_sdk_enabled(False)
+        _recorder = None
+        return
+    import aws_xray_sdk  # imported only where traces are sent
+    from aws_xray_sdk.core import patch, xray_recorder
+
+    aws_xray_sdk.global_sdk_config.set_sdk_enabled(True)
+    xray_recorder.configure(context_missing="IGNORE_ERROR", daemon_address=address)
+    patch(["botocore"])  # AWS SDK calls only: patch_all would slow every cold start
+    _recorder = xray_recorder
 
 
 @contextlib.contextmanager
 def traced(name: str, **annotations: str | int | bool) -> Iterator[None]:
     """An X-Ray subsegment around domain work, annotated so traces can be searched."""
-    recorder = _recorder()
-    if recorder is None:
+    if _recorder is None:
         yield
         return
-    with recorder.in_subsegment(name) as subsegment:
+    with _recorder.in_subsegment(name) as subsegment:
         if subsegment is not None:
             for key, value in annotations.items():
                 subsegment.put_annotation(key, value)

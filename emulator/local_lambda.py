@@ -1,0 +1,171 @@
+"""Lambda's Invoke API on loopback, running the project's real handlers in-process.
+
+Step Functions on moto invokes functions through boto3; `AWS_ENDPOINT_URL_LAMBDA` sends
+those calls here. Each function is one container: its module is imported on the first
+call (a cold start) with the function's environment from the template.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import sys
+import threading
+import time
+import traceback
+from collections.abc import Iterator, Mapping
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import ModuleType
+from typing import Any
+from urllib.parse import unquote
+
+import attrs
+
+from emulator.lambda_runtime import LambdaContext, cold_start
+
+# One invocation at a time: handlers read the process environment, which is shared,
+# and the trace header in it must not reach AWS calls made outside the invocation.
+_INVOCATION_LOCK = threading.RLock()
+
+
+@contextlib.contextmanager
+def between_invocations() -> Iterator[None]:
+    """Make AWS calls here without them being traced as part of a handler's invocation."""
+    with _INVOCATION_LOCK:
+        yield
+
+
+@contextlib.contextmanager
+def environment(variables: Mapping[str, str]) -> Iterator[None]:
+    """`variables` set in the process environment, restored afterwards."""
+    saved = {name: os.environ.get(name) for name in variables}
+    os.environ.update(variables)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def _trace_header() -> str:
+    root = f"1-{int(time.time()):08x}-{secrets.token_hex(12)}"
+    return f"Root={root};Parent={secrets.token_hex(8)};Sampled=1"
+
+
+def _forget_trace() -> None:
+    """End the invocation's trace in this thread, as a new Lambda invocation would."""
+    xray = sys.modules.get("aws_xray_sdk.core")
+    if xray is not None:
+        xray.xray_recorder.context.clear_trace_entities()
+
+
+@attrs.define
+class LocalFunction:
+    """One emulated Lambda function: a handler module, its environment, its container."""
+
+    name: str
+    arn: str
+    handler: str  # "handlers.post_orders.handler"
+    environment: dict[str, str]
+    timeout_seconds: float = 30.0
+    invocations: int = 0
+    trace_ids: set[str] = attrs.field(factory=set)
+    _module: ModuleType | None = None
+
+    def invoke(self, event: Any, *, trace: bool = False) -> tuple[Any, bool]:
+        """Run the handler on `event`: (its result or Lambda's error document, failed?)."""
+        module_name, _, function_name = self.handler.rpartition(".")
+        variables = {**self.environment, "AWS_LAMBDA_FUNCTION_NAME": self.name}
+        if trace:
+            variables["_X_AMZN_TRACE_ID"] = header = _trace_header()
+            self.trace_ids.add(header.split(";")[0].removeprefix("Root="))
+        with _INVOCATION_LOCK, environment(variables):
+            self.invocations += 1
+            if self._module is None:
+                self._module = cold_start(module_name)
+            context = LambdaContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
+            try:
+                return getattr(self._module, function_name)(event, context), False
+            except Exception as error:
+                return {
+                    "errorMessage": str(error),
+                    "errorType": type(error).__name__,
+                    "requestId": context.aws_request_id,
+                    "stackTrace": traceback.format_tb(error.__traceback__),
+                }, True
+            finally:
+                if trace:
+                    _forget_trace()
+
+
+class LocalLambda:
+    """An HTTP server on 127.0.0.1 answering Invoke for the given functions."""
+
+    def __init__(self, functions: list[LocalFunction], *, trace: bool = False) -> None:
+        self.functions = {f.arn: f for f in functions} | {f.name: f for f in functions}
+        self.trace = trace
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler())
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> LocalLambda:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+    def function(self, name_or_arn: str) -> LocalFunction | None:
+        name = unquote(name_or_arn)
+        if name.startswith("arn:") and name.count(":") > 6:  # qualified ARN
+            name = name.rsplit(":", 1)[0]
+        return self.functions.get(name)
+
+    def _request_handler(self) -> type[BaseHTTPRequestHandler]:
+        local = self
+
+        class InvokeHandler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                parts = self.path.split("?")[0].strip("/").split("/")
+                if len(parts) != 4 or parts[1] != "functions" or parts[3] != "invocations":
+                    self._send(404, {"message": f"no route {self.path}"})
+                    return
+                function = local.function(parts[2])
+                if function is None:
+                    self._send(
+                        404,
+                        {"Type": "User", "message": f"Function not found: {unquote(parts[2])}"},
+                        {"x-amzn-ErrorType": "ResourceNotFoundException"},
+                    )
+                    return
+                length = int(self.headers.get("Content-Length") or 0)
+                payload = self.rfile.read(length) if length else b"{}"
+                result, failed = function.invoke(json.loads(payload or b"{}"), trace=local.trace)
+                headers = {"X-Amz-Function-Error": "Unhandled"} if failed else {}
+                self._send(200, result, {**headers, "X-Amz-Executed-Version": "$LATEST"})
+
+            def _send(self, status: int, body: Any, headers: Mapping[str, str] = {}) -> None:
+                data = json.dumps(body).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for name, value in headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                """Quiet: the system's report says what happened."""
+
+        return InvokeHandler
