@@ -1,4 +1,8 @@
-"""The CDK app. Until the delivery pipeline lands, it synthesizes the three stages directly."""
+"""The CDK app: the self-mutating delivery pipeline, which deploys dev, staging and prod.
+
+`python pipeline_app.py` (or `npx cdk synth`) synthesizes it offline: no AWS credentials
+and no Docker. Settings come from `cdk.json` (context key `auction`).
+"""
 
 from __future__ import annotations
 
@@ -9,8 +13,8 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from stages.auction_stage import AuctionStage
-from stages.settings import load_stage_settings
+from stages.delivery_pipeline import DeliveryPipelineStack
+from stages.settings import load_pipeline_settings, load_stage_settings
 
 CDK_JSON = Path(__file__).with_name("cdk.json")
 
@@ -27,8 +31,16 @@ def build_app(*, auction_context: dict[str, Any] | None = None, **app_options: A
     if "CDK_OUTDIR" not in os.environ:  # run as `python pipeline_app.py`, not by the CLI
         app_options.setdefault("outdir", "cdk.out")
     app = cdk.App(context=context, **app_options)
-    for settings in load_stage_settings(app.node.try_get_context("auction")):
-        AuctionStage(app, settings.name.title(), settings=settings)
+    auction = app.node.try_get_context("auction")
+    pipeline = load_pipeline_settings(auction)
+    DeliveryPipelineStack(
+        app,
+        "EnergyAuctionPipeline",
+        pipeline=pipeline,
+        stages=load_stage_settings(auction),
+        env=cdk.Environment(account=pipeline.account, region=pipeline.region),
+        stack_name="energy-auction-pipeline",
+    )
     return app
 
 

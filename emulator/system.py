@@ -19,8 +19,10 @@ from typing import Any
 
 import attrs
 import boto3
+from botocore.credentials import Credentials
 from moto import mock_aws
 
+from emulator.local_api import LocalApi
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
 from emulator.moto_fidelity import aws_faithful_executor
 from emulator.template import REGION, LocalResource, local_resources, resolve, stage_template
@@ -104,21 +106,33 @@ class LocalAuctionSystem:
 
     # -- what the system does ------------------------------------------------------------
 
-    def post_orders(self, body: str | bytes, *, method: str = "POST") -> dict[str, Any]:
-        """POST /orders as API Gateway would pass it to the handler (a proxy event)."""
-        event = {
-            "httpMethod": method,
-            "path": "/orders",
-            "resource": "/orders",
-            "headers": {"Content-Type": "application/json"},
-            "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
-            "isBase64Encoded": False,
-            "requestContext": {"stage": "v1", "requestId": f"local-{time.monotonic_ns()}"},
-        }
+    def post_orders(self, body: str | bytes) -> dict[str, Any]:
+        """POST /orders as API Gateway passes it to the handler (a proxy event)."""
+        return self._invoke_post_orders(
+            {
+                "httpMethod": "POST",
+                "path": "/orders",
+                "resource": "/orders",
+                "headers": {"Content-Type": "application/json"},
+                "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
+                "isBase64Encoded": False,
+                "requestContext": {"stage": "v1"},
+            }
+        )
+
+    def _invoke_post_orders(self, event: dict[str, Any]) -> dict[str, Any]:
         response, failed = self.functions["handlers.post_orders"].invoke(event, trace=self._trace)
-        if failed:
-            return {"statusCode": 502, "headers": {}, "body": json.dumps(response)}
+        if failed:  # API Gateway's answer when the integration fails
+            return {"statusCode": 502, "body": json.dumps({"message": "Internal server error"})}
         return response
+
+    def serve_api(self) -> str:
+        """Serve POST /orders over HTTP on loopback (SigV4 required); its URL."""
+        # The local account's credentials, as any client in this environment signs with.
+        credentials = boto3.Session().get_credentials().get_frozen_credentials()
+        api = LocalApi(self._invoke_post_orders, Credentials(*credentials)).start()
+        self._exit_stack.callback(api.stop)
+        return api.url
 
     def start_run(self, name: str | None = None) -> str:
         """Start the workflow as the hourly schedule does; the execution ARN.

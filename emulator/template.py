@@ -30,10 +30,25 @@ class LocalResource:
     attributes: Mapping[str, str]
 
 
+def stage_template_path(assembly: Path, stage: str) -> Path:
+    """Where `stage`'s template is in a synthesized cloud assembly (`Dev`, `Prod`, ...).
+
+    Stages sit in nested assemblies, displayed as `<pipeline stack>/<stage>`.
+    """
+    manifest = json.loads((assembly / "manifest.json").read_text())
+    (directory,) = [
+        artifact["properties"]["directoryName"]
+        for artifact in manifest["artifacts"].values()
+        if artifact["type"] == "cdk:cloud-assembly"
+        and artifact["properties"]["displayName"].rsplit("/", 1)[-1] == stage
+    ]
+    (template,) = (assembly / directory).glob("*.template.json")
+    return template
+
+
 def stage_template(assembly: Path, stage: str) -> dict[str, Any]:
     """The template of `stage`'s stack in a synthesized cloud assembly directory."""
-    (template,) = (assembly / f"assembly-{stage}").glob("*.template.json")
-    return json.loads(template.read_text())
+    return json.loads(stage_template_path(assembly, stage).read_text())
 
 
 def local_resources(template: Mapping[str, Any]) -> dict[str, LocalResource]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
+from aws_cdk import ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_iam as iam
 from cdk_nag import NagSuppressions
 from constructs import Construct
@@ -21,7 +21,15 @@ from stages.settings import StageSettings
 class AuctionStack(Stack):
     """Orders API and table, the hourly workflow, results bucket, alerts, alarms."""
 
-    def __init__(self, scope: Construct, id_: str, *, settings: StageSettings, **kwargs) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: StageSettings,
+        smoke_test_account: str | None = None,
+        **kwargs,
+    ) -> None:
         super().__init__(scope, id_, **kwargs)
         removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
         retention = settings.log_retention
@@ -142,6 +150,11 @@ class AuctionStack(Stack):
             apply_to_children=True,
         )
 
+        self.smoke_test_role_arn = (
+            self._smoke_test_role(settings, smoke_test_account, api, workflow)
+            if smoke_test_account
+            else None
+        )
         self.api_url = CfnOutput(self, "OrdersUrl", value=api.url)
         self.state_machine_arn = CfnOutput(
             self, "StateMachineArn", value=workflow.state_machine.state_machine_arn
@@ -150,3 +163,51 @@ class AuctionStack(Stack):
         CfnOutput(self, "ResultsBucketName", value=results.bucket.bucket_name)
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(self, "ClientPolicyArn", value=api.client_policy.managed_policy_arn)
+
+    def _smoke_test_role(
+        self,
+        settings: StageSettings,
+        trusted_account: str,
+        api: OrdersApi,
+        workflow: AuctionWorkflow,
+    ) -> CfnOutput:
+        """A role the pipeline's smoke test assumes: post one batch, run the workflow once."""
+        role = iam.Role(
+            self,
+            "SmokeTestRole",
+            role_name=f"energy-auction-{settings.name}-smoke-test",
+            assumed_by=iam.AccountPrincipal(trusted_account),
+            managed_policies=[api.client_policy],
+            max_session_duration=Duration.hours(1),
+        )
+        machine = workflow.state_machine
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["states:StartExecution"], resources=[machine.state_machine_arn]
+            )
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["states:DescribeExecution"],
+                resources=[
+                    Stack.of(self).format_arn(
+                        service="states",
+                        resource="execution",
+                        resource_name=f"{machine.state_machine_name}:*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        NagSuppressions.add_resource_suppressions(
+            role,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "The smoke test reads the runs it starts, whose names it "
+                    "chooses at run time: executions of this one state machine.",
+                }
+            ],
+            apply_to_children=True,
+        )
+        return CfnOutput(self, "SmokeTestRoleArn", value=role.role_arn)

@@ -13,14 +13,26 @@ from stages.settings import StageSettings
 class AuctionStage(Stage):
     """The auction stack in the stage's account and region, checked by cdk-nag."""
 
-    def __init__(self, scope: Construct, id_: str, *, settings: StageSettings) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        settings: StageSettings,
+        smoke_test_account: str | None = None,
+    ) -> None:
+        """`smoke_test_account`: the account whose smoke test may call this stage."""
         super().__init__(
             scope, id_, env=Environment(account=settings.account, region=settings.region)
         )
         self.settings = settings
         # Stable name: moving the stack between apps or pipelines must not replace it.
         self.stack = AuctionStack(
-            self, "Auction", settings=settings, stack_name=f"energy-auction-{settings.name}"
+            self,
+            "Auction",
+            settings=settings,
+            smoke_test_account=smoke_test_account,
+            stack_name=f"energy-auction-{settings.name}",
         )
         # Aspects on the App do not reach into a Stage: each stage is checked here.
         Aspects.of(self).add(AwsSolutionsChecks(verbose=True))

@@ -91,6 +91,31 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
 _CONFIGURABLE = frozenset({"account", "alert_email", "slack"})
 
 
+@attrs.frozen
+class PipelineSettings:
+    """Where the delivery pipeline lives, what it watches, and whom it tells."""
+
+    account: str = attrs.field(validator=_account)
+    connection_arn: str = attrs.field(
+        validator=attrs.validators.matches_re(
+            r"^arn:aws:(codestar-connections|codeconnections):.+$"
+        )
+    )
+    repository: str = attrs.field(validator=attrs.validators.matches_re(r"^[\w.-]+/[\w.-]+$"))
+    branch: str = "master"
+    region: str = REGION
+    alert_email: str | None = None
+    slack: SlackChannel | None = None
+
+
+def load_pipeline_settings(context: Mapping[str, Any]) -> PipelineSettings:
+    """The pipeline's settings, from `cdk.json`'s `auction.pipeline`."""
+    configured = dict(context["pipeline"])
+    slack = configured.pop("slack", None)
+    configured["alert_email"] = configured.get("alert_email") or None
+    return PipelineSettings(slack=SlackChannel(**slack) if slack else None, **configured)
+
+
 def load_stage_settings(context: Mapping[str, Any]) -> tuple[StageSettings, ...]:
     """The settings of dev, staging and prod, from `cdk.json`'s `auction.stages`."""
     configured = dict(context.get("stages", {}))

@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from emulator.template import stage_template_path
+
 # Before boto3 or the CDK is first imported (by a test module or a fixture): no real AWS
 # credentials can be used, and jsii keeps quiet about Node's age.
 os.environ.update(
@@ -35,23 +37,16 @@ TEST_AUCTION_CONTEXT["stages"]["staging"].update(
 
 
 class SynthesizedApp:
-    """The synthesized app read back: each stage's template and cloud assembly."""
+    """The synthesized app read back: the pipeline's template and each stage's."""
 
     def __init__(self, outdir: Path) -> None:
         self.outdir = outdir
-        self.manifest = json.loads((outdir / "manifest.json").read_text())
 
-    def stage_assemblies(self) -> dict[str, Path]:
-        return {
-            artifact["properties"]["displayName"]: self.outdir
-            / artifact["properties"]["directoryName"]
-            for artifact in self.manifest["artifacts"].values()
-            if artifact["type"] == "cdk:cloud-assembly"
-        }
+    def pipeline_template(self) -> dict[str, Any]:
+        return json.loads((self.outdir / "EnergyAuctionPipeline.template.json").read_text())
 
     def stage_template_path(self, stage: str) -> Path:
-        (template,) = self.stage_assemblies()[stage].glob("*.template.json")
-        return template
+        return stage_template_path(self.outdir, stage)
 
     def stage_template(self, stage: str) -> dict[str, Any]:
         return json.loads(self.stage_template_path(stage).read_text())

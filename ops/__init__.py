@@ -1,0 +1,1 @@
+"""Operational scripts run against a deployed stage (and, in tests, the local one)."""

@@ -1,0 +1,144 @@
+"""The delivery pipeline's synthesized template: source, order of stages, gates, alerts."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from stages.delivery_pipeline import PROD_APPROVAL, cdk_cli_version
+
+pytestmark = pytest.mark.synth
+
+
+@pytest.fixture(scope="module")
+def template(synthesized) -> dict:
+    return synthesized.pipeline_template()
+
+
+@pytest.fixture(scope="module")
+def stages(template) -> list[dict]:
+    (pipeline,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]
+    return pipeline["Properties"]["Stages"]
+
+
+def actions(stages: list[dict], stage: str) -> list[dict]:
+    (found,) = [s for s in stages if s["Name"] == stage]
+    return sorted(found["Actions"], key=lambda action: action["RunOrder"])
+
+
+def build_spec(template: dict, project_prefix: str) -> dict:
+    (project,) = [
+        r for name, r in template["Resources"].items()
+        if r["Type"] == "AWS::CodeBuild::Project" and name.startswith(project_prefix)
+    ]  # fmt: skip
+    return json.loads(project["Properties"]["Source"]["BuildSpec"])
+
+
+def test_the_source_is_the_github_connection_on_master(stages):
+    (source,) = actions(stages, "Source")
+
+    assert source["ActionTypeId"]["Provider"] == "CodeStarSourceConnection"
+    configuration = source["Configuration"]
+    assert configuration["FullRepositoryId"] == "energy-trading/energy-auction"
+    assert configuration["BranchName"] == "master"
+    assert configuration["ConnectionArn"].startswith("arn:aws:codeconnections:eu-west-1:")
+
+
+def test_every_push_to_master_starts_the_pipeline(stages):
+    (source,) = actions(stages, "Source")
+
+    # The connection's change detection starts a run per push (trigger_on_push=False
+    # would write DetectChanges: false).
+    assert source["Configuration"].get("DetectChanges", True) is True
+
+
+def test_stages_run_build_self_mutation_then_dev_staging_prod(stages):
+    names = [stage["Name"] for stage in stages]
+
+    assert names[:3] == ["Source", "Build", "UpdatePipeline"]
+    assert [name for name in names if name in {"Dev", "Staging", "Prod"}] == [
+        "Dev",
+        "Staging",
+        "Prod",
+    ]
+    assert names.index("UpdatePipeline") < names.index("Dev")
+
+
+def test_the_synth_step_installs_and_tests_the_project_as_the_readme_says(template):
+    phases = build_spec(template, "PipelineBuildSynth")["phases"]
+
+    assert phases["install"]["commands"] == ["make install", "npm ci --no-audit --no-fund"]
+    assert phases["build"]["commands"] == ["make lint", "make test", "npx cdk synth"]
+
+
+def test_self_mutation_uses_the_pinned_cli(template):
+    install = build_spec(template, "PipelineUpdatePipelineSelfMutation")["phases"]["install"]
+
+    assert install["commands"] == [f"npm install -g aws-cdk@{cdk_cli_version()}"]
+
+
+def test_prod_waits_for_a_manual_approval_before_deploying(stages):
+    prod = actions(stages, "Prod")
+
+    assert prod[0]["ActionTypeId"]["Category"] == "Approval"
+    assert prod[0]["Configuration"]["CustomData"] == PROD_APPROVAL
+    assert all(action["RunOrder"] > prod[0]["RunOrder"] for action in prod[1:])
+    assert {action["ActionTypeId"]["Provider"] for action in prod[1:]} == {"CloudFormation"}
+
+
+def test_no_other_stage_has_an_approval(stages):
+    approvals = [
+        stage["Name"]
+        for stage in stages
+        for action in stage["Actions"]
+        if action["ActionTypeId"]["Category"] == "Approval"
+    ]
+
+    assert approvals == ["Prod"]
+
+
+def test_staging_is_smoke_tested_after_it_deploys(template, stages):
+    staging = actions(stages, "Staging")
+
+    assert staging[-1]["Name"] == "SmokeTest"
+    assert all(action["RunOrder"] < staging[-1]["RunOrder"] for action in staging[:-1])
+    phases = build_spec(template, "PipelineStagingSmokeTest")["phases"]
+    assert phases["build"]["commands"] == ["python -m ops.smoke_test"]
+    variables = json.loads(staging[-1]["Configuration"]["EnvironmentVariables"])
+    assert {v["name"] for v in variables} >= {
+        "ORDERS_URL",
+        "STATE_MACHINE_ARN",
+        "SMOKE_TEST_ROLE_ARN",
+    }
+
+
+def test_failures_and_waiting_approvals_are_notified(template):
+    (rule,) = [
+        r["Properties"] for r in template["Resources"].values()
+        if r["Type"] == "AWS::CodeStarNotifications::NotificationRule"
+    ]  # fmt: skip
+    (topic,) = [name for name, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
+
+    assert set(rule["EventTypeIds"]) == {
+        "codepipeline-pipeline-pipeline-execution-failed",
+        "codepipeline-pipeline-action-execution-failed",
+        "codepipeline-pipeline-manual-approval-needed",
+    }
+    assert rule["Targets"] == [{"TargetAddress": {"Ref": topic}, "TargetType": "SNS"}]
+
+
+def test_only_staging_trusts_the_pipeline_account_for_its_smoke_test(synthesized):
+    def smoke_roles(stage: str) -> list[dict]:
+        return [
+            r["Properties"] for r in synthesized.stage_template(stage)["Resources"].values()
+            if r["Type"] == "AWS::IAM::Role"
+            and r["Properties"].get("RoleName", "").endswith("-smoke-test")
+        ]  # fmt: skip
+
+    (role,) = smoke_roles("Staging")
+    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert ":iam::111111111111:root" in json.dumps(statement["Principal"])
+    assert smoke_roles("Dev") == smoke_roles("Prod") == []
