@@ -30,5 +30,14 @@ lint: $(INSTALLED)
 
 check: lint test
 
+demo: $(INSTALLED)
+	$(BIN)/python -m emulator.demo
+
+serve: $(INSTALLED)
+	$(BIN)/python -m emulator.serve
+
+synth: $(INSTALLED)
+	$(BIN)/python pipeline_app.py
+
 clean:
 	rm -rf $(VENV) cdk.out .build .pytest_cache .hypothesis node_modules

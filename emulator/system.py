@@ -90,8 +90,9 @@ class LocalAuctionSystem:
             self.xray = XRayDaemon().start()
             stack.callback(self.xray.stop)
             variables |= {"AWS_XRAY_DAEMON_ADDRESS": self.xray.address, "LAMBDA_TASK_ROOT": "."}
-        stack.enter_context(environment(variables))
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
+        # After mock_aws, which sets credentials of its own: the local account's are these.
+        stack.enter_context(environment(variables))
         stack.enter_context(aws_faithful_executor())
         stack.enter_context(self.virtual_time.installed())
         self.functions = {f.handler.rsplit(".", 1)[0]: f for f in self._local_functions()}
@@ -192,6 +193,11 @@ class LocalAuctionSystem:
             item["Key"]: json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
             for item in listed
         }
+
+    def new_alerts(self) -> list[dict[str, Any]]:
+        """The messages published to the alerts topic since the last call."""
+        seen = len(self._alerts_seen)
+        return self.alerts()[seen:]
 
     def alerts(self) -> list[dict[str, Any]]:
         """Every message published to the alerts topic so far (read from its test queue)."""

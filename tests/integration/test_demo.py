@@ -1,0 +1,23 @@
+"""`make demo`'s flow as a test: everything it reports must have happened."""
+
+from __future__ import annotations
+
+import pytest
+
+from emulator.demo import run_demo
+
+pytestmark = pytest.mark.synth
+
+
+def test_the_demo_runs_the_whole_flow_end_to_end(synthesized):
+    lines: list[str] = []
+
+    failures = run_demo(synthesized.outdir, lines.append, generated=40)
+
+    assert failures == []
+    report = "\n".join(lines)
+    assert "generated batch of 40 records -> 201" in report
+    assert "Orders table: 42 records" in report
+    assert "SUCCEEDED; Lambda A asked 2 time(s), waits requested: [30] s" in report
+    assert "OrderRejectedError" in report
+    assert "handlers.store_result: decide_order, s3" in report
