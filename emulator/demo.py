@@ -43,60 +43,71 @@ def synthesize(outdir: Path) -> None:
 
 def run_demo(assembly: Path, say: Callable[[str], None], generated: int = 250) -> list[str]:
     """Run the flow and report it through `say`; every failure found (none: it worked)."""
-    failures: list[str] = []
-    late_seed = seed_for_late_results(not_ready_attempts=1)
-    lambda_a = {"AUCTION_SIMULATION_SEED": str(late_seed)}
-    with LocalAuctionSystem(
-        assembly, function_environment={"handlers.fetch_results": lambda_a}
-    ) as system:
-        url = system.serve_api()
-        say(f"POST /orders served at {url} (SigV4 required, as in AWS)")
-        session = boto3.Session()
-        for label, batch in (
-            ("seed example", SEED_BATCH),
-            ("generated", generated_batch(generated)),
-        ):
-            status, answer = signed_post(session, url, json.dumps(batch).encode())
-            say(f"  {label} batch of {len(batch)} records -> {status} {answer}")
-            if status != 201:
-                failures.append(f"{label} batch answered {status}")
-        status, answer = signed_post(session, url, b'[{"record_id": "x", "ttl": 1}]')
-        say(f"  a bad batch -> {status} {answer['problems'][0]}")
-        if status != 400:
-            failures.append(f"a bad batch answered {status}")
+    lambda_a = {"AUCTION_SIMULATION_SEED": str(seed_for_late_results(not_ready_attempts=1))}
+    environment = {"handlers.fetch_results": lambda_a}
+    with LocalAuctionSystem(assembly, function_environment=environment) as system:
+        return [
+            *_submit_orders(system, say, generated),
+            *_run_auction(system, say),
+            *_report_traces(system, say),
+        ]
 
-        orders = system.stored_orders()
-        expiry = {int(item["ttl"]) for item in orders}
-        say(f"Orders table: {len(orders)} records, expiring at "
-            + ", ".join(datetime.fromtimestamp(t, UTC).isoformat() for t in sorted(expiry)))  # fmt: skip
-        if len(orders) != len(SEED_BATCH) + generated:
-            failures.append(f"{len(orders)} records stored")
 
-        say("Auction run started, as the hourly schedule would ...")
-        run = system.wait_for(system.start_run())
-        attempts = run.entered("Fetch auction results")
-        say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: "
-            f"{system.virtual_time.waits} s (passed at once locally)")  # fmt: skip
-        if run.status != "SUCCEEDED" or attempts < 2:
-            failures.append(f"run {run.status} after {attempts} attempt(s)")
+def _submit_orders(
+    system: LocalAuctionSystem, say: Callable[[str], None], generated: int
+) -> list[str]:
+    failures = []
+    url = system.serve_api()
+    say(f"POST /orders served at {url} (SigV4 required, as in AWS)")
+    session = boto3.Session()
+    for label, batch in (("seed example", SEED_BATCH), ("generated", generated_batch(generated))):
+        status, answer = signed_post(session, url, json.dumps(batch).encode())
+        say(f"  {label} batch of {len(batch)} records -> {status} {answer}")
+        if status != 201:
+            failures.append(f"{label} batch answered {status}")
+    status, answer = signed_post(session, url, b'[{"record_id": "x", "ttl": 1}]')
+    say(f"  a bad batch -> {status} {answer['problems'][0]}")
+    if status != 400:
+        failures.append(f"a bad batch answered {status}")
+    orders = system.stored_orders()
+    expiry = sorted({int(item["ttl"]) for item in orders})
+    say(f"Orders table: {len(orders)} records, expiring at "
+        + ", ".join(datetime.fromtimestamp(t, UTC).isoformat() for t in expiry))  # fmt: skip
+    if len(orders) != len(SEED_BATCH) + generated:
+        failures.append(f"{len(orders)} records stored")
+    return failures
 
-        results = system.stored_results()
-        say(f"Results bucket: {len(results)} object(s)")
-        for key, document in results.items():
-            say(f"  s3://{system.results_bucket}/{key} {document}")
-        alerts = system.alerts()
-        say(f"Alerts topic: {len(alerts)} message(s) (Slack via AWS Chatbot)")
-        for alert in alerts:
-            message = json.loads(alert["content"]["description"]).get("errorMessage")
-            say(f"  {alert['content']['title']}\n    {message}")
-        if not results or not alerts:
-            failures.append("no stored result or no alert")
 
-        say("X-Ray subsegments sent, per function:")
-        for module, names in system.traced_subsegments().items():
-            say(f"  {module}: {', '.join(sorted(set(names))) or 'none'}")
-            if not names:
-                failures.append(f"{module} sent no trace")
+def _run_auction(system: LocalAuctionSystem, say: Callable[[str], None]) -> list[str]:
+    failures = []
+    say("Auction run started, as the hourly schedule would ...")
+    run = system.wait_for(system.start_run())
+    attempts = run.entered("Fetch auction results")
+    say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: "
+        f"{system.virtual_time.waits} s (passed at once locally)")  # fmt: skip
+    if run.status != "SUCCEEDED" or attempts < 2:
+        failures.append(f"run {run.status} after {attempts} attempt(s)")
+    results = system.stored_results()
+    say(f"Results bucket: {len(results)} object(s)")
+    for key, document in results.items():
+        say(f"  s3://{system.results_bucket}/{key} {document}")
+    alerts = system.alerts()
+    say(f"Alerts topic: {len(alerts)} message(s) (Slack via AWS Chatbot)")
+    for alert in alerts:
+        message = json.loads(alert["content"]["description"]).get("errorMessage")
+        say(f"  {alert['content']['title']}\n    {message}")
+    if not results or not alerts:
+        failures.append("no stored result or no alert")
+    return failures
+
+
+def _report_traces(system: LocalAuctionSystem, say: Callable[[str], None]) -> list[str]:
+    say("X-Ray subsegments sent, per function:")
+    failures = []
+    for module, names in system.traced_subsegments().items():
+        say(f"  {module}: {', '.join(sorted(set(names))) or 'none'}")
+        if not names:
+            failures.append(f"{module} sent no trace")
     return failures
 
 
