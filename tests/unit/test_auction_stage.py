@@ -302,3 +302,43 @@ def test_alert_targets_come_from_configuration(synthesized, dev):
     )
     assert resources(dev, "AWS::SNS::Subscription") == {}
     assert resources(dev, "AWS::Chatbot::SlackChannelConfiguration") == {}
+
+
+def _states(template: dict) -> dict[str, dict]:
+    """Every state of the workflow definition by name, nested branches included."""
+    (machine,) = resources(template, "AWS::StepFunctions::StateMachine").values()
+    found: dict[str, dict] = {}
+
+    def walk(states: dict) -> None:
+        for name, state in states.items():
+            found[name] = state
+            for branch in [*state.get("Branches", []), state.get("ItemProcessor", {})]:
+                walk(branch.get("States", {}))
+
+    walk(json.loads(readable(machine["Properties"]["DefinitionString"]))["States"])
+    return found
+
+
+def test_lambda_b_is_not_retried_on_a_rejection_but_is_on_other_errors_then_alerts(dev):
+    store = _states(dev)["Store order result"]
+
+    no_retry, retry = store["Retry"]
+    assert no_retry == {
+        "ErrorEquals": ["OrderRejectedError", "InvalidOrderResultError"],
+        "MaxAttempts": 0,
+    }
+    assert retry["ErrorEquals"] == ["States.ALL"]
+    assert retry["MaxAttempts"] == 3
+    assert retry["BackoffRate"] == 2
+    (catch,) = store["Catch"]
+    assert catch["ErrorEquals"] == ["States.ALL"]
+    assert catch["Next"] == "Alert order failed"
+
+
+def test_every_alert_is_retried_and_lambda_a_errors_are_retried(dev):
+    states = _states(dev)
+
+    for name in ("Alert order failed", "Alert run failed", "Fetch auction results"):
+        (retry,) = states[name]["Retry"]
+        assert retry["ErrorEquals"] == ["States.ALL"], name
+        assert retry["MaxAttempts"] == 3, name
