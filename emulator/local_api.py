@@ -8,16 +8,15 @@ signature is recomputed and compared, so an unsigned or tampered request is refu
 from __future__ import annotations
 
 import hmac
-import json
 import re
-import threading
 from collections.abc import Callable, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
+
+from emulator.loopback import JsonRequestHandler, LoopbackServer
 
 _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<scope>[^,]+), ?"
@@ -51,7 +50,7 @@ def signature_problem(
     return None
 
 
-class LocalApi:
+class LocalApi(LoopbackServer):
     """An HTTP server on 127.0.0.1 in front of a proxy-event handler."""
 
     def __init__(
@@ -59,31 +58,20 @@ class LocalApi:
     ) -> None:
         self._handle = handle
         self._credentials = credentials
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._request_handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/orders"
+        return f"{self.base_url}/orders"
 
-    def start(self) -> LocalApi:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
-
-    def _request_handler(self) -> type[BaseHTTPRequestHandler]:
+    def _request_handler(self) -> type[JsonRequestHandler]:
         api = self
 
-        class ApiHandler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+        class ApiHandler(JsonRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
                 path = self.path.split("?")[0]
                 if path not in PATHS:
-                    self._send(403, {"message": "Missing Authentication Token"})
+                    self.send_json(403, {"message": "Missing Authentication Token"})
                     return
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 host = self.headers.get("Host", "")
@@ -91,7 +79,7 @@ class LocalApi:
                     "POST", f"http://{host}{self.path}", dict(self.headers), body, api._credentials
                 )
                 if problem:
-                    self._send(403, {"message": problem})
+                    self.send_json(403, {"message": problem})
                     return
                 response = api._handle(
                     {
@@ -104,24 +92,12 @@ class LocalApi:
                         "requestContext": {"stage": "v1"},
                     }
                 )
-                self._send(response["statusCode"], response["body"], response.get("headers", {}))
+                self.send_json(response["statusCode"], response["body"], response.get("headers"))
 
             def _no_such_method(self) -> None:
                 """API Gateway's answer for a method the API does not define."""
-                self._send(403, {"message": "Missing Authentication Token"})
+                self.send_json(403, {"message": "Missing Authentication Token"})
 
             do_GET = do_PUT = do_DELETE = do_PATCH = _no_such_method  # noqa: N815
-
-            def _send(self, status: int, body: Any, headers: Mapping[str, str] = {}) -> None:
-                data = (body if isinstance(body, str) else json.dumps(body)).encode()
-                self.send_response(status)
-                for name, value in {"Content-Type": "application/json", **headers}.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the system's report says what happened."""
 
         return ApiHandler

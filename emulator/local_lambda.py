@@ -16,7 +16,6 @@ import threading
 import time
 import traceback
 from collections.abc import Iterator, Mapping
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import ModuleType
 from typing import Any
 from urllib.parse import unquote
@@ -24,6 +23,7 @@ from urllib.parse import unquote
 import attrs
 
 from emulator.lambda_runtime import LambdaContext, cold_start
+from emulator.loopback import JsonRequestHandler, LoopbackServer
 
 # One invocation at a time: handlers read the process environment, which is shared,
 # and the trace header in it must not reach AWS calls made outside the invocation.
@@ -103,28 +103,17 @@ class LocalFunction:
                     _forget_trace()
 
 
-class LocalLambda:
+class LocalLambda(LoopbackServer):
     """An HTTP server on 127.0.0.1 answering Invoke for the given functions."""
 
     def __init__(self, functions: list[LocalFunction], *, trace: bool = False) -> None:
         self.functions = {f.arn: f for f in functions} | {f.name: f for f in functions}
         self.trace = trace
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._request_handler())
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        super().__init__(self._request_handler())
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> LocalLambda:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        self._thread.join()
+        return self.base_url
 
     def function(self, name_or_arn: str) -> LocalFunction | None:
         name = unquote(name_or_arn)
@@ -132,18 +121,18 @@ class LocalLambda:
             name = name.rsplit(":", 1)[0]
         return self.functions.get(name)
 
-    def _request_handler(self) -> type[BaseHTTPRequestHandler]:
+    def _request_handler(self) -> type[JsonRequestHandler]:
         local = self
 
-        class InvokeHandler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
+        class InvokeHandler(JsonRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
                 parts = self.path.split("?")[0].strip("/").split("/")
                 if len(parts) != 4 or parts[1] != "functions" or parts[3] != "invocations":
-                    self._send(404, {"message": f"no route {self.path}"})
+                    self.send_json(404, {"message": f"no route {self.path}"})
                     return
                 function = local.function(parts[2])
                 if function is None:
-                    self._send(
+                    self.send_json(
                         404,
                         {"Type": "User", "message": f"Function not found: {unquote(parts[2])}"},
                         {"x-amzn-ErrorType": "ResourceNotFoundException"},
@@ -153,19 +142,6 @@ class LocalLambda:
                 payload = self.rfile.read(length) if length else b"{}"
                 result, failed = function.invoke(json.loads(payload or b"{}"), trace=local.trace)
                 headers = {"X-Amz-Function-Error": "Unhandled"} if failed else {}
-                self._send(200, result, {**headers, "X-Amz-Executed-Version": "$LATEST"})
-
-            def _send(self, status: int, body: Any, headers: Mapping[str, str] = {}) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.end_headers()
-                self.wfile.write(data)
-
-            def log_message(self, format: str, *args: Any) -> None:
-                """Quiet: the system's report says what happened."""
+                self.send_json(200, result, {**headers, "X-Amz-Executed-Version": "$LATEST"})
 
         return InvokeHandler
