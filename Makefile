@@ -36,6 +36,13 @@ demo: $(INSTALLED)
 serve: $(INSTALLED)
 	$(BIN)/python -m emulator.serve
 
+# Known vulnerabilities in the Lambda layer's pins and in the project's environment.
+# Needs PyPI's vulnerability data over the network (CI's own run leaves it out);
+# --strict makes a package it could not check a failure, not a silent pass.
+audit: $(INSTALLED)
+	$(BIN)/pip-audit --strict --progress-spinner off --requirement layer/requirements.txt
+	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
+
 synth: $(INSTALLED)
 	$(BIN)/python pipeline_app.py
 

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from emulator.lambda_runtime import LambdaContext
-from tests.faults import Fault, all_unprocessed, error_response
+from tests.faults import all_unprocessed, error_response, on_client
 from tests.unit.conftest import fresh
 
 BATCH = [{"record_id": f"order-{i:03d}", "power": i} for i in range(60)]
@@ -28,7 +28,7 @@ def dynamodb_client(post_orders: Any) -> Any:
 def test_unprocessed_items_are_retried_until_every_record_is_stored(
     post_orders, orders_table, context
 ):
-    fault = Fault(dynamodb_client(post_orders), "BatchWriteItem", all_unprocessed, times=3)
+    fault = on_client(dynamodb_client(post_orders), "BatchWriteItem", all_unprocessed, times=3)
     request = {"httpMethod": "POST", "body": json.dumps(BATCH)}
 
     response = post_orders.handler(request, context)
@@ -40,7 +40,7 @@ def test_unprocessed_items_are_retried_until_every_record_is_stored(
 
 
 def test_requests_are_the_floor_when_dynamodb_takes_everything(post_orders, context):
-    fault = Fault(dynamodb_client(post_orders), "BatchWriteItem", lambda _: None)
+    fault = on_client(dynamodb_client(post_orders), "BatchWriteItem", lambda _: None)
 
     post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
 
@@ -48,7 +48,7 @@ def test_requests_are_the_floor_when_dynamodb_takes_everything(post_orders, cont
 
 
 def test_throttling_without_end_is_answered_503_in_time_and_never_201(post_orders, orders_table):
-    Fault(
+    on_client(
         dynamodb_client(post_orders),
         "BatchWriteItem",
         lambda _: error_response("ProvisionedThroughputExceededException"),
@@ -68,7 +68,7 @@ def test_throttling_without_end_is_answered_503_in_time_and_never_201(post_order
 
 
 def test_an_error_that_is_not_transient_propagates(post_orders, context):
-    Fault(
+    on_client(
         dynamodb_client(post_orders),
         "BatchWriteItem",
         lambda _: error_response("AccessDeniedException"),

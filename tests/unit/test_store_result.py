@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from domain.errors import OrderRejectedError
-from tests.faults import Fault, error_response
+from tests.faults import error_response, on_client
 from tests.unit.conftest import fresh
 
 RUN = {"id": "run-2026-11-24T09", "started_at": "2026-11-24T09:00:00.000Z"}
@@ -76,7 +76,7 @@ def test_a_rejected_order_raises_naming_the_order_and_stores_nothing(
 
 def test_an_s3_failure_propagates(store_result, context):
     s3, _ = store_result._results_bucket()
-    Fault(s3, "PutObject", lambda _: error_response("InternalError", 500))
+    on_client(s3, "PutObject", lambda _: error_response("InternalError", 500))
 
     with pytest.raises(Exception, match="InternalError"):
         store_result.handler({"status": "accepted", "power": 1}, context)
