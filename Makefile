@@ -43,6 +43,9 @@ audit: $(INSTALLED)
 	$(BIN)/pip-audit --strict --progress-spinner off --requirement layer/requirements.txt
 	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
+bench: $(INSTALLED)
+	$(BIN)/python -m bench
+
 synth: $(INSTALLED)
 	$(BIN)/python pipeline_app.py
 

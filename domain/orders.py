@@ -2,9 +2,10 @@
 
 A batch is a JSON array of records. Every record is a JSON object with a `record_id`
 (the orders table's partition key) and any further attributes, kept exactly as sent.
-Numbers stay `Decimal` from the first byte (never a float), so what is stored is what
-was sent. Anything DynamoDB could not hold is refused here, with a reason, so that a
-bad batch is answered 400 and nothing of it is written.
+Numbers are never a binary float: integers are Python ints, others `Decimal` from
+the first byte, so what is stored is what was sent. Anything DynamoDB could not hold is
+refused here, with a reason, so that a bad batch is answered 400 and nothing of it is
+written.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
 DYNAMODB_MAX_SIGNIFICANT_DIGITS = 38
 DYNAMODB_MIN_EXPONENT = -130  # smallest magnitude: 1E-130
 DYNAMODB_MAX_EXPONENT = 125  # largest magnitude: 9.99..E+125
+
+# Integers parse as exact Python ints; DynamoDB holds those of at most 38 digits, and
+# counts at most 21 bytes for one.
+_INT_LIMIT = 10**DYNAMODB_MAX_SIGNIFICANT_DIGITS
+_INT_BYTES = 21
 
 # Bytes the `ttl` attribute adds to every stored item: its name and a 10-digit number.
 _TTL_ATTRIBUTE_BYTES = len("ttl") + 7
@@ -160,8 +166,7 @@ def _decode_json(body: bytes) -> Any:
     try:
         return json.loads(
             text,
-            parse_float=Decimal,
-            parse_int=Decimal,
+            parse_float=Decimal,  # exact, never through a binary float
             parse_constant=_reject_constant,
             object_pairs_hook=_unique_keys,
         )
@@ -170,6 +175,8 @@ def _decode_json(body: bytes) -> Any:
     except json.JSONDecodeError as error:
         where = f"line {error.lineno}, column {error.colno}"
         raise _invalid(None, None, f"the body is not valid JSON: {error.msg} ({where})") from None
+    except ValueError:  # an integer of thousands of digits, refused by int() itself
+        raise _invalid(None, None, "a number has more digits than DynamoDB can store") from None
     except RecursionError:
         raise _invalid(None, None, "the body is nested too deeply") from None
 
@@ -181,16 +188,27 @@ def _check_record(
     seen_ids: dict[str, int],
     problems: _ProblemList,
 ) -> None:
-    if not isinstance(record, dict):
+    if type(record) is not dict:
         problems.add(index, None, f"a record must be a JSON object, not {_kind(record)}")
         return
     _check_record_id(index, record.get("record_id"), limits, seen_ids, problems)
     size = _TTL_ATTRIBUTE_BYTES
     for name, value in record.items():
-        if name in RESERVED_ATTRIBUTES:
-            problems.add(index, name, "is set by the service and may not be sent")
-        size += _name_bytes(index, name, name, problems)
-        size += _value_bytes(index, name, value, 1, problems)
+        # Fast paths for what most attributes are (ASCII names, ASCII text, ordinary
+        # numbers); anything else takes the full check below them.
+        if name.isascii() and name and name not in RESERVED_ATTRIBUTES:
+            size += len(name)
+        else:
+            if name in RESERVED_ATTRIBUTES:
+                problems.add(index, name, "is set by the service and may not be sent")
+            size += _name_bytes(index, name, name, problems)
+        kind = type(value)
+        if kind is str and value.isascii():
+            size += len(value)
+        elif kind is int and -_INT_LIMIT < value < _INT_LIMIT:
+            size += _INT_BYTES
+        else:
+            size += _value_bytes(index, name, value, 1, problems)
     if size > DYNAMODB_MAX_ITEM_BYTES:
         problems.add(
             index,
@@ -212,7 +230,7 @@ def _check_record_id(
         problems.add(index, "record_id", f"must be a string, not {_kind(record_id)}")
     elif not record_id:
         problems.add(index, "record_id", "must not be empty")
-    elif len(record_id.encode("utf-8", "surrogatepass")) > limits.max_record_id_bytes:
+    elif _utf8_length(record_id) > limits.max_record_id_bytes:
         problems.add(index, "record_id", f"must be at most {limits.max_record_id_bytes} bytes")
     elif not record_id.isprintable():
         problems.add(index, "record_id", "must not hold control characters")
@@ -226,10 +244,16 @@ def _value_bytes(index: int, path: str, value: Any, depth: int, problems: _Probl
     """The bytes DynamoDB counts for `value` (an upper bound), noting what it cannot hold."""
     if isinstance(value, str):
         return _text_bytes(index, path, value, problems)
-    if isinstance(value, Decimal):
-        return _number_bytes(index, path, value, problems)
     if value is None or isinstance(value, bool):
         return 1
+    if isinstance(value, int):
+        if not -_INT_LIMIT < value < _INT_LIMIT:
+            problems.add(
+                index, path, f"has more than {DYNAMODB_MAX_SIGNIFICANT_DIGITS} significant digits"
+            )
+        return _INT_BYTES
+    if isinstance(value, Decimal):
+        return _number_bytes(index, path, value, problems)
     if depth > DYNAMODB_MAX_DEPTH:
         problems.add(index, path, f"is nested deeper than DynamoDB's {DYNAMODB_MAX_DEPTH} levels")
         return 0
@@ -262,15 +286,24 @@ def _text_bytes(index: int, path: str, text: str, problems: _ProblemList) -> int
         return len(text)
 
 
+def _utf8_length(text: str) -> int:
+    return len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+
+
 def _number_bytes(index: int, path: str, number: Decimal, problems: _ProblemList) -> int:
     if number.is_zero():
         return 2
-    digits = "".join(map(str, number.as_tuple().digits)).strip("0")
+    written = number.as_tuple().digits
+    exponent = number.adjusted()
+    if len(written) <= DYNAMODB_MAX_SIGNIFICANT_DIGITS and (
+        DYNAMODB_MIN_EXPONENT <= exponent <= DYNAMODB_MAX_EXPONENT
+    ):
+        return (len(written) + 1) // 2 + 2  # an upper bound: zeros not stripped
+    digits = "".join(map(str, written)).strip("0")
     if len(digits) > DYNAMODB_MAX_SIGNIFICANT_DIGITS:
         problems.add(
             index, path, f"has more than {DYNAMODB_MAX_SIGNIFICANT_DIGITS} significant digits"
         )
-    exponent = number.adjusted()
     if exponent > DYNAMODB_MAX_EXPONENT:
         problems.add(index, path, "is larger than DynamoDB can store (1E+126 and beyond)")
     elif exponent < DYNAMODB_MIN_EXPONENT:
@@ -286,6 +319,7 @@ def _kind(value: Any) -> str:
         dict: "an object",
         list: "an array",
         str: "a string",
+        int: "a number",
         Decimal: "a number",
         type(None): "null",
     }[type(value)]

@@ -1,0 +1,40 @@
+"""How a benchmark figure is recorded: the value, its floor, and the budget it must meet."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable
+
+import attrs
+
+
+@attrs.frozen
+class Figure:
+    name: str
+    value: float
+    unit: str
+    floor: float | None = None  # what the simplest correct thing costs
+    budget: float | None = None  # the most `value` (or `value / floor`) may be
+    budget_is_ratio: bool = False
+
+    @property
+    def ratio(self) -> float | None:
+        return None if not self.floor else self.value / self.floor
+
+    @property
+    def within_budget(self) -> bool | None:
+        if self.budget is None:
+            return None
+        measured = self.ratio if self.budget_is_ratio else self.value
+        return measured is not None and measured <= self.budget
+
+
+def median_seconds(run: Callable[[], object], repeat: int) -> float:
+    """The median wall time of `repeat` calls."""
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        run()
+        samples.append(time.perf_counter() - started)
+    return statistics.median(samples)
