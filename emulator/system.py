@@ -77,6 +77,8 @@ class LocalAuctionSystem:
         self._exit_stack = ExitStack()
         self.xray: XRayDaemon | None = None
         self.functions: dict[str, LocalFunction] = {}
+        self._alert_queue = ""
+        self._alerts_seen: list[dict[str, Any]] = []
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -222,12 +224,8 @@ class LocalAuctionSystem:
 
     @property
     def results_bucket(self) -> str:
-        (bucket,) = [
-            r.ref
-            for r in self.resources.values()
-            if r.type == "bucket" and "VersioningConfiguration" in r.properties
-        ]
-        return bucket
+        """The bucket Lambda B is configured to store results in."""
+        return self.functions["handlers.store_result"].environment["RESULTS_BUCKET_NAME"]
 
     def _client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION)
@@ -308,7 +306,6 @@ class LocalAuctionSystem:
             Endpoint=queue_arn,
             Attributes={"RawMessageDelivery": "true"},
         )
-        self._alerts_seen: list[dict[str, Any]] = []
 
     def _create_state_machine(self, machine: LocalResource) -> None:
         definition = resolve(machine.properties["DefinitionString"], self.resources)
