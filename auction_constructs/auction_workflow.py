@@ -22,6 +22,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
+from auction_constructs.functions import DEFAULT_TIMEOUT as FUNCTION_TIMEOUT
 from domain.polling import PollingPolicy
 
 # Errors of Lambda B that no retry can mend: the auction's decision, or a malformed order.
@@ -40,12 +41,27 @@ def slack_notification(title: str, description: str) -> sfn.TaskInput:
     )
 
 
-def _retry_transient(task: sfn.TaskStateBase, *, interval_seconds: int = 2) -> None:
+# A task may take the function's own timeout, plus Lambda's start-up, and no longer.
+TASK_TIMEOUT_SECONDS = int(FUNCTION_TIMEOUT.to_seconds()) + 10
+RETRIES = 3
+RETRY_INTERVAL_SECONDS = 2
+RETRY_BACKOFF_RATE = 2
+
+
+def worst_task_seconds() -> int:
+    """The longest one retried task can take: every try timing out, every interval in full."""
+    intervals = sum(RETRY_INTERVAL_SECONDS * RETRY_BACKOFF_RATE**n for n in range(RETRIES))
+    return (RETRIES + 1) * TASK_TIMEOUT_SECONDS + intervals
+
+
+def _retry_transient(
+    task: sfn.TaskStateBase, *, interval_seconds: int = RETRY_INTERVAL_SECONDS
+) -> None:
     task.add_retry(
         errors=[sfn.Errors.ALL],
         interval=Duration.seconds(interval_seconds),
-        backoff_rate=2,
-        max_attempts=3,
+        backoff_rate=RETRY_BACKOFF_RATE,
+        max_attempts=RETRIES,
         jitter_strategy=sfn.JitterType.FULL,
     )
 
@@ -132,7 +148,7 @@ class AuctionWorkflow(Construct):
             payload_response_only=True,
             retry_on_service_exceptions=False,
             result_path="$.auction",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(60)),
+            task_timeout=sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
         )
         _retry_transient(fetch)
         next_attempt = sfn.Pass(
@@ -175,7 +191,7 @@ class AuctionWorkflow(Construct):
             payload_response_only=True,
             retry_on_service_exceptions=False,
             result_path="$.stored",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(60)),
+            task_timeout=sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
         )
         store.add_retry(errors=PERMANENT_ORDER_ERRORS, max_attempts=0)
         _retry_transient(store)

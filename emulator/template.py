@@ -24,7 +24,6 @@ class LocalResource:
     """A template resource as it exists locally: what `Ref` and `Fn::GetAtt` give."""
 
     logical_id: str
-    type: str
     properties: Mapping[str, Any]
     ref: str
     attributes: Mapping[str, str]
@@ -90,29 +89,29 @@ def _resource(resources: Mapping[str, LocalResource], logical_id: str) -> LocalR
 def _table(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     name = properties.get("TableName", logical_id)
     arn = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{name}"
-    return LocalResource(logical_id, "table", properties, name, {"Arn": arn})
+    return LocalResource(logical_id, properties, name, {"Arn": arn})
 
 
 def _bucket(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     name = properties.get("BucketName", logical_id.lower())
-    return LocalResource(logical_id, "bucket", properties, name, {"Arn": f"arn:aws:s3:::{name}"})
+    return LocalResource(logical_id, properties, name, {"Arn": f"arn:aws:s3:::{name}"})
 
 
 def _topic(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     name = properties.get("TopicName", logical_id)
     arn = f"arn:aws:sns:{REGION}:{ACCOUNT}:{name}"
-    return LocalResource(logical_id, "topic", properties, arn, {"TopicName": name})
+    return LocalResource(logical_id, properties, arn, {"TopicName": name})
 
 
 def _function(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{logical_id}"
-    return LocalResource(logical_id, "function", properties, logical_id, {"Arn": arn})
+    return LocalResource(logical_id, properties, logical_id, {"Arn": arn})
 
 
 def _state_machine(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     name = properties.get("StateMachineName", logical_id)
     arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
-    return LocalResource(logical_id, "state_machine", properties, arn, {"Name": name})
+    return LocalResource(logical_id, properties, arn, {"Name": name})
 
 
 _NAMERS = {

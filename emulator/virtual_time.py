@@ -25,7 +25,7 @@ class VirtualTime:
     retry_intervals: list[float] = attrs.field(factory=list)
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
 
-    def _wait(self, _function: object, env: object, wait_seconds: int) -> None:
+    def _wait(self, _function: object, _env: object, wait_seconds: int) -> None:
         with self._lock:
             self.waits.append(wait_seconds)
 

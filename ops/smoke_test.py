@@ -2,7 +2,8 @@
 
 Run by the delivery pipeline after staging deploys, with the stage's outputs:
 `ORDERS_URL`, `STATE_MACHINE_ARN`, and `SMOKE_TEST_ROLE_ARN` (assumed when set, for a
-stage in another account). Exit status 0 when the stage works.
+stage in another account); `RUN_TIMEOUT_SECONDS` and `POLL_SECONDS` bound the wait for
+the run. Exit status 0 when the stage works.
 
 A run that gives up with `AuctionResultsNotReady` passes: the simulated platform
 chose never to be ready, and the workflow did what it should.
@@ -42,7 +43,9 @@ def signed_post(session: boto3.Session, url: str, body: bytes) -> tuple[int, dic
         return error.code, json.loads(error.read() or b"{}")
 
 
-def await_run(session: boto3.Session, state_machine_arn: str, timeout_seconds: float) -> dict:
+def await_run(
+    session: boto3.Session, state_machine_arn: str, timeout_seconds: float, poll_seconds: float
+) -> dict:
     client = session.client("stepfunctions")
     execution = client.start_execution(
         stateMachineArn=state_machine_arn,
@@ -53,7 +56,7 @@ def await_run(session: boto3.Session, state_machine_arn: str, timeout_seconds: f
     while (run := client.describe_execution(executionArn=execution))["status"] == "RUNNING":
         if time.monotonic() > deadline:
             raise TimeoutError(f"{execution} still running after {timeout_seconds} s")
-        time.sleep(5 if timeout_seconds > 60 else 0.1)
+        time.sleep(poll_seconds)
     return run
 
 
@@ -82,7 +85,10 @@ def smoke_test(environ: dict[str, str]) -> list[str]:
     )
     print(f"POST /orders -> {status} {answer}")
     run = await_run(
-        session, environ["STATE_MACHINE_ARN"], float(environ.get("RUN_TIMEOUT_SECONDS", 3600))
+        session,
+        environ["STATE_MACHINE_ARN"],
+        timeout_seconds=float(environ.get("RUN_TIMEOUT_SECONDS", 3600)),
+        poll_seconds=float(environ.get("POLL_SECONDS", 5)),
     )
     print(f"auction run -> {run['status']} {run.get('error') or ''}")
     if run["status"] != "SUCCEEDED" and run.get("error") not in ACCEPTED_RUN_ERRORS:

@@ -14,6 +14,7 @@ import attrs
 from aws_cdk import aws_logs as logs
 
 from auction_constructs.alerts import SlackChannel
+from auction_constructs.auction_workflow import worst_task_seconds
 from domain.polling import PollingPolicy
 
 REGION = "eu-west-1"
@@ -44,9 +45,11 @@ class StageSettings:
     slack: SlackChannel | None = None
 
     def __attrs_post_init__(self) -> None:
-        # Lambda A's attempts (up to a minute each, with retries) plus every wait must end
-        # before the run times out, or the run would time out instead of giving up cleanly.
-        worst_case = self.polling.total_wait_seconds() + self.polling.max_attempts * 3 * 60
+        # Every wait plus every attempt at Lambda A, each in its worst case, must end before
+        # the run times out, or the run would time out instead of giving up and alerting.
+        worst_case = (
+            self.polling.total_wait_seconds() + self.polling.max_attempts * worst_task_seconds()
+        )
         if worst_case >= self.run_timeout_minutes * 60:
             raise ValueError(
                 f"{self.name}: polling may take {worst_case} s, beyond the "

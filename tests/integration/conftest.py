@@ -10,8 +10,6 @@ import pytest
 
 from emulator.system import LocalAuctionSystem
 
-pytestmark = pytest.mark.synth
-
 
 @pytest.fixture
 def local_system(synthesized) -> Callable[..., AbstractContextManager[LocalAuctionSystem]]:

@@ -57,11 +57,11 @@ def test_results_never_ready_give_up_within_the_bound_and_alert(local_system):
         assert system.stored_results() == {}
 
 
-def test_running_the_same_run_again_stores_each_order_once(dev_system):
+def test_lambda_b_called_again_for_a_stored_order_keeps_one_object(dev_system):
     first = dev_system.wait_for(dev_system.start_run(name="hour-09"))
     keys_after_first = set(dev_system.stored_results())
 
-    # A re-drive of the same run (same name, same start day) lands on the same keys.
+    # A retry or re-drive hands Lambda B the same run and position: the same key.
     dev_system.functions["handlers.store_result"].invoke(first.output["orders"][0])
 
     assert set(dev_system.stored_results()) == keys_after_first

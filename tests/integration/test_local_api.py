@@ -38,6 +38,7 @@ def test_the_staging_smoke_test_passes_against_the_local_stage(served):
             "ORDERS_URL": url,
             "STATE_MACHINE_ARN": system.state_machine_arn,
             "RUN_TIMEOUT_SECONDS": "60",
+            "POLL_SECONDS": "0.05",
         }
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any
 
@@ -52,6 +53,4 @@ def to_json(value: Any) -> str:
         return "[" + ",".join(to_json(element) for element in value) + "]"
     if isinstance(value, dict):
         return "{" + ",".join(f"{to_json(k)}:{to_json(v)}" for k, v in value.items()) + "}"
-    import json
-
     return json.dumps(value)

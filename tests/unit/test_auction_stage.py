@@ -7,6 +7,7 @@ import json
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from auction_constructs.auction_workflow import worst_task_seconds
 from tests.unit.iam import logical_id, readable, statements_of_role
 
 pytestmark = pytest.mark.synth
@@ -280,8 +281,13 @@ def test_alarms_watch_the_flow_and_notify_the_alerts_topic(dev, alarm):
     assert [readable(action) for action in found["Properties"]["AlarmActions"]] == [f"<{topic}>"]
 
 
-def test_there_is_a_dashboard_of_the_flow(dev):
-    assert len(resources(dev, "AWS::CloudWatch::Dashboard")) == 1
+def test_the_dashboard_shows_every_part_of_the_flow(dev):
+    (dashboard,) = resources(dev, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+
+    for namespace in ("AWS/ApiGateway", "AWS/Lambda", "AWS/States", "AWS/DynamoDB"):
+        assert namespace in body, namespace
+    assert "alarms" in body  # the alarm status widget
 
 
 def test_alert_targets_come_from_configuration(synthesized, dev):
@@ -342,3 +348,27 @@ def test_every_alert_is_retried_and_lambda_a_errors_are_retried(dev):
         (retry,) = states[name]["Retry"]
         assert retry["ErrorEquals"] == ["States.ALL"], name
         assert retry["MaxAttempts"] == 3, name
+
+
+def test_each_task_times_out_after_its_function_would(dev):
+    functions = {
+        name: f["Properties"]["Timeout"]
+        for name, f in resources(dev, "AWS::Lambda::Function").items()
+    }
+    states = _states(dev)
+
+    for state in ("Fetch auction results", "Store order result"):
+        function = next(name for name in functions if name in states[state]["Resource"])
+        assert functions[function] < states[state]["TimeoutSeconds"], state
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_a_run_gives_up_on_results_before_its_own_timeout(synthesized, stage):
+    states = _states(synthesized.stage_template(stage))
+    delays = states["Start polling"]["Parameters"]["delays"]
+    (machine,) = resources(
+        synthesized.stage_template(stage), "AWS::StepFunctions::StateMachine"
+    ).values()
+    timeout = json.loads(readable(machine["Properties"]["DefinitionString"]))["TimeoutSeconds"]
+
+    assert sum(delays) + (len(delays) + 1) * worst_task_seconds() < timeout

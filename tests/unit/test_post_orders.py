@@ -18,9 +18,7 @@ SEED_BATCH = [
 ]
 
 
-def post(body: str | bytes, *, method: str = "POST", base64_encoded: bool = False) -> dict:
-    if isinstance(body, bytes) and not base64_encoded:
-        body = body.decode("utf-8", "surrogateescape")
+def post(body: str, *, method: str = "POST", base64_encoded: bool = False) -> dict:
     return {"httpMethod": method, "body": body, "isBase64Encoded": base64_encoded}
 
 
