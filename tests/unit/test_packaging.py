@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import configparser
 import hashlib
 from pathlib import Path
 
-from auction_constructs.packaging import build_code_asset, build_layer_asset, layer_fingerprint
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+
+from auction_constructs.packaging import (
+    LAYER_REQUIREMENTS,
+    PROJECT_ROOT,
+    build_code_asset,
+    build_layer_asset,
+    layer_fingerprint,
+)
 
 
 def content_hash(folder: Path) -> str:
@@ -40,3 +50,25 @@ def test_the_code_asset_is_the_same_for_the_same_sources(tmp_path):
     assert content_hash(build_code_asset(tmp_path / "a")) == content_hash(
         build_code_asset(tmp_path / "b")
     )
+
+
+def test_every_layer_pin_is_within_the_range_the_tests_run_against():
+    """The tests import what setup.cfg allows; Lambda imports the layer's pins."""
+    config = configparser.ConfigParser()
+    config.read(PROJECT_ROOT / "setup.cfg")
+    ranges = {
+        canonicalize_name(requirement.name): requirement.specifier
+        for line in config["options"]["install_requires"].splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+        for requirement in [Requirement(line)]
+    }
+    pins = [
+        Requirement(line)
+        for line in LAYER_REQUIREMENTS.read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+
+    assert {canonicalize_name(pin.name) for pin in pins} == set(ranges)
+    for pin in pins:
+        (version,) = (spec.version for spec in pin.specifier)
+        assert ranges[canonicalize_name(pin.name)].contains(version), pin
