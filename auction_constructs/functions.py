@@ -9,7 +9,11 @@ from aws_cdk import aws_logs as logs
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
-from auction_constructs.packaging import build_code_asset, build_layer_asset
+from auction_constructs.packaging import (
+    build_code_asset,
+    build_layer_asset,
+    lambda_bytecode_compiler,
+)
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the layer is built for this version
 ARCHITECTURE = lambda_.Architecture.ARM_64  # cheaper per GB-second than x86_64
@@ -21,11 +25,12 @@ class FunctionCode(Construct):
 
     def __init__(self, scope: Construct, id_: str) -> None:
         super().__init__(scope, id_)
-        self.code = lambda_.Code.from_asset(str(build_code_asset()))
+        compiler = lambda_bytecode_compiler()
+        self.code = lambda_.Code.from_asset(str(build_code_asset(compiler=compiler)))
         self.layer = lambda_.LayerVersion(
             self,
             "Dependencies",
-            code=lambda_.Code.from_asset(str(build_layer_asset())),
+            code=lambda_.Code.from_asset(str(build_layer_asset(compiler=compiler))),
             compatible_runtimes=[RUNTIME],
             compatible_architectures=[ARCHITECTURE],
             description="attrs and aws-xray-sdk for the auction handlers",

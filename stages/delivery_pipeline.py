@@ -3,7 +3,7 @@
 CDK Pipelines, self-mutating: a change to the pipeline itself is applied by the pipeline
 before anything is deployed. The synth step installs and tests the project exactly as a
 developer does (`make install`, `make lint`, `make test`), then `npx cdk synth` with the
-CLI pinned in package.json.
+CLI pinned in package.json and the Lambda's Python at hand to compile the packages.
 """
 
 from __future__ import annotations
@@ -18,12 +18,27 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from auction_constructs.alerts import AlertsTopic
+from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
 from stages.auction_stage import AuctionStage
 from stages.settings import PipelineSettings, StageSettings
 
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "package.json"
-SYNTH_INSTALL = ["make install", "npm ci --no-audit --no-fund"]
-SYNTH_COMMANDS = ["make lint", "make test", "npx cdk synth"]
+# The Lambda packages ship bytecode only an interpreter of the functions' Python version
+# can write; uv installs that interpreter, and the synthesis fails rather than deploy
+# packages that compile themselves at every cold start.
+UV_VERSION = "0.13.9"
+SYNTH_INSTALL = [
+    "make install",
+    "npm ci --no-audit --no-fund",
+    f"python -m pip install --quiet uv=={UV_VERSION}",
+    f"uv python install {LAMBDA_PYTHON_VERSION}",
+]
+SYNTH_COMMANDS = [
+    "make lint",
+    "make test",
+    f'LAMBDA_PYTHON="$(uv python find {LAMBDA_PYTHON_VERSION})" && '
+    f'{COMPILER_VARIABLE}="$LAMBDA_PYTHON" npx cdk synth',
+]
 PROD_APPROVAL = (
     "Before approving: staging's smoke test passed; the staging dashboard "
     "(energy-auction-staging) shows no alarm; the change's diff was reviewed."

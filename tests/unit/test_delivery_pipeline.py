@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
 from stages.delivery_pipeline import PROD_APPROVAL, cdk_cli_version
 
 pytestmark = pytest.mark.synth
@@ -70,8 +71,18 @@ def test_stages_run_build_self_mutation_then_dev_staging_prod(stages):
 def test_the_synth_step_installs_and_tests_the_project_as_the_readme_says(template):
     phases = build_spec(template, "PipelineBuildSynth")["phases"]
 
-    assert phases["install"]["commands"] == ["make install", "npm ci --no-audit --no-fund"]
-    assert phases["build"]["commands"] == ["make lint", "make test", "npx cdk synth"]
+    assert phases["install"]["commands"][:2] == ["make install", "npm ci --no-audit --no-fund"]
+    assert phases["build"]["commands"][:2] == ["make lint", "make test"]
+    assert phases["build"]["commands"][-1].endswith("npx cdk synth")
+
+
+def test_the_synth_step_compiles_the_lambda_packages_with_the_functions_python(template):
+    phases = build_spec(template, "PipelineBuildSynth")["phases"]
+    synth = phases["build"]["commands"][-1]
+
+    assert f"uv python install {LAMBDA_PYTHON_VERSION}" in phases["install"]["commands"]
+    assert synth.startswith(f'LAMBDA_PYTHON="$(uv python find {LAMBDA_PYTHON_VERSION})" && ')
+    assert f'{COMPILER_VARIABLE}="$LAMBDA_PYTHON" npx cdk synth' in synth
 
 
 def test_self_mutation_uses_the_pinned_cli(template):
