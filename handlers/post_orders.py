@@ -15,13 +15,12 @@ import os
 import time
 from typing import Any
 
-import boto3
 from botocore.config import Config
 
 from domain.errors import BatchTooLargeError, InvalidBatchError
 from domain.expiry import expires_at
 from domain.orders import Problem, parse_order_batch
-from handlers import observability
+from handlers import aws_clients, observability
 from handlers.table_writer import write_items
 
 observability.install_tracing()
@@ -39,7 +38,7 @@ RETRY_AFTER_SECONDS = 5
 @functools.cache
 def _orders_table() -> tuple[Any, str]:
     """The DynamoDB client and table name, built once per container."""
-    client = boto3.client(
+    client = aws_clients.client(
         "dynamodb",
         config=Config(
             connect_timeout=_CONNECT_TIMEOUT_SECONDS,

@@ -16,19 +16,25 @@ import uuid
 from datetime import UTC, datetime
 from typing import Any
 
-import boto3
+from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from domain.results import decide, parse_store_request
-from handlers import observability
+from handlers import aws_clients, observability
 
 observability.install_tracing()
+
+# A slow S3 fails the call well inside the function's timeout (botocore's defaults wait
+# 60 s per read), so the workflow retries and alerts with S3's own error.
+_S3_CONFIG = Config(
+    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3}
+)
 
 
 @functools.cache
 def _results_bucket() -> tuple[Any, str]:
     """The S3 client and bucket name, built once per container."""
-    return boto3.client("s3"), os.environ["RESULTS_BUCKET_NAME"]
+    return aws_clients.client("s3", _S3_CONFIG), os.environ["RESULTS_BUCKET_NAME"]
 
 
 def handler(event: dict[str, Any], context: Any) -> dict[str, str]:

@@ -6,11 +6,13 @@ import random
 import time
 from collections import deque
 from collections.abc import Callable, Sequence
+from decimal import Context, Decimal
 from typing import Any
 
 import attrs
-from boto3.dynamodb.types import TypeSerializer
 from botocore.exceptions import ClientError
+
+from domain.orders import DYNAMODB_MAX_SIGNIFICANT_DIGITS
 
 BATCH_SIZE = 25  # BatchWriteItem's maximum
 BACKOFF_BASE_SECONDS = 0.05
@@ -26,8 +28,6 @@ RETRYABLE_ERRORS = frozenset(
         "ServiceUnavailable",
     }
 )
-
-_SERIALIZER = TypeSerializer()
 
 
 @attrs.frozen
@@ -92,4 +92,38 @@ def _put_chunk(client: Any, table_name: str, chunk: list[dict[str, Any]]) -> lis
 
 
 def _serialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: _SERIALIZER.serialize(value) for name, value in item.items()}
+    return {name: attribute_value(value) for name, value in item.items()}
+
+
+def attribute_value(value: Any) -> dict[str, Any]:
+    """A validated JSON value (`domain.orders`) in DynamoDB's wire format."""
+    kind = type(value)
+    if kind is str:
+        return {"S": value}
+    if kind is int:
+        return {"N": str(value)}
+    if kind is Decimal:
+        return {"N": _number(value)}
+    if kind is bool:
+        return {"BOOL": value}
+    if value is None:
+        return {"NULL": True}
+    if kind is list:
+        return {"L": [attribute_value(element) for element in value]}
+    if kind is dict:
+        return {"M": {name: attribute_value(element) for name, element in value.items()}}
+    raise TypeError(f"{kind.__name__} is not a value JSON parses to")
+
+
+def _number(value: Decimal) -> str:
+    """The number as sent, unless only its zeros take it past DynamoDB's 38 digits.
+
+    Validation counts significant digits, as DynamoDB does, so 1.000... (50 zeros) is
+    valid; it goes as 1. Exact: the context holds every digit, so nothing is rounded.
+    """
+    if value.is_zero():
+        return "0"  # whatever its sign or exponent, as DynamoDB keeps it
+    digits = len(value.as_tuple().digits)
+    if digits <= DYNAMODB_MAX_SIGNIFICANT_DIGITS:
+        return str(value)
+    return str(value.normalize(Context(prec=digits)))

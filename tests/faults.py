@@ -1,4 +1,4 @@
-"""Injecting AWS faults into real boto3 clients, through botocore's own event hooks.
+"""Injecting AWS faults into real AWS clients, through botocore's own event hooks.
 
 A `before-call` handler that returns a response short-circuits the HTTP call, so the
 client (and everything above it) sees exactly what AWS would have answered. It also
@@ -12,7 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
-import boto3
+import botocore.session
+import pytest
 from botocore.awsrequest import AWSResponse
 
 Response = tuple[AWSResponse, dict[str, Any]] | None
@@ -41,9 +42,8 @@ def all_unprocessed(params: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]
 @attrs.define
 class Fault:
     """Answer `service`'s `operation` with `respond(params)` the first `times` calls
-    (None: every call); other calls go through."""
+    (None: every call) on the clients it is attached to; other calls go through."""
 
-    events: Any  # a botocore event emitter
     service: str  # hyphenized service id: "dynamodb", "s3", "sns"
     operation: str
     respond: Callable[[dict[str, Any]], Response]
@@ -51,8 +51,9 @@ class Fault:
     calls: int = 0
     injected: int = 0
 
-    def __attrs_post_init__(self) -> None:
-        self.events.register(f"before-call.{self.service}.{self.operation}", self._hook)
+    def attach(self, events: Any) -> None:
+        """Hook into a client's botocore event emitter."""
+        events.register(f"before-call.{self.service}.{self.operation}", self._hook)
 
     def _hook(self, params: dict[str, Any], **_: Any) -> Response:
         self.calls += 1
@@ -64,16 +65,27 @@ class Fault:
 
 def on_client(client: Any, operation: str, respond: Callable, times: int | None = None) -> Fault:
     """A fault on one client."""
-    service = client.meta.service_model.service_id.hyphenize()
-    return Fault(client.meta.events, service, operation, respond, times)
+    fault = Fault(client.meta.service_model.service_id.hyphenize(), operation, respond, times)
+    fault.attach(client.meta.events)
+    return fault
 
 
-def everywhere(service: str, operation: str, respond: Callable, times: int | None = None) -> Fault:
-    """A fault on every client made from now on from boto3's default session: the
-    handlers' clients, and those of moto's workflow engine.
+def everywhere(
+    monkeypatch: pytest.MonkeyPatch,
+    service: str,
+    operation: str,
+    respond: Callable,
+    times: int | None = None,
+) -> Fault:
+    """A fault on every client created from now on, by boto3 or by botocore: the
+    handlers' clients, and those of moto's workflow engine. Undone with `monkeypatch`."""
+    fault = Fault(service, operation, respond, times)
+    create_client = botocore.session.Session.create_client
 
-    Undo with `boto3.DEFAULT_SESSION = None`.
-    """
-    if boto3.DEFAULT_SESSION is None:
-        boto3.setup_default_session()
-    return Fault(boto3.DEFAULT_SESSION.events, service, operation, respond, times)
+    def create_faulty_client(session: Any, *args: Any, **kwargs: Any) -> Any:
+        client = create_client(session, *args, **kwargs)
+        fault.attach(client.meta.events)
+        return client
+
+    monkeypatch.setattr(botocore.session.Session, "create_client", create_faulty_client)
+    return fault

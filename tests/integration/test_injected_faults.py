@@ -1,14 +1,11 @@
 """Faults injected into the running workflow: retried with backoff, then alerted, nothing lost.
 
-The faults answer for AWS through botocore's hooks on boto3's default session, so the
-handlers' clients and the workflow engine's clients meet them as they would in AWS.
+The faults answer for AWS through botocore's hooks on every client made during the test,
+so the handlers' clients and the workflow engine's clients meet them as they would in AWS.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import boto3
 import pytest
 
 from tests.faults import error_response, everywhere
@@ -16,16 +13,12 @@ from tests.faults import error_response, everywhere
 pytestmark = pytest.mark.synth
 
 
-@pytest.fixture(autouse=True)
-def fresh_default_session() -> Iterator[None]:
-    """Faults hang on boto3's default session: give each test its own."""
-    boto3.DEFAULT_SESSION = None
-    yield
-    boto3.DEFAULT_SESSION = None
-
-
-def test_s3_failing_in_lambda_b_is_retried_then_alerted_and_the_run_goes_on(dev_system):
-    fault = everywhere("s3", "PutObject", lambda _: error_response("InternalError", 500))
+def test_s3_failing_in_lambda_b_is_retried_then_alerted_and_the_run_goes_on(
+    dev_system, monkeypatch
+):
+    fault = everywhere(
+        monkeypatch, "s3", "PutObject", lambda _: error_response("InternalError", 500)
+    )
 
     run = dev_system.wait_for(dev_system.start_run(name="s3-down"))
 
@@ -42,9 +35,11 @@ def test_s3_failing_in_lambda_b_is_retried_then_alerted_and_the_run_goes_on(dev_
     assert dev_system.stored_results() == {}
 
 
-def test_s3_failing_briefly_is_absorbed_by_the_retries(dev_system):
+def test_s3_failing_briefly_is_absorbed_by_the_retries(dev_system, monkeypatch):
     # Fail S3 twice: fewer times than the workflow tries Lambda B.
-    everywhere("s3", "PutObject", lambda _: error_response("InternalError", 500), times=2)
+    everywhere(
+        monkeypatch, "s3", "PutObject", lambda _: error_response("InternalError", 500), times=2
+    )
 
     run = dev_system.wait_for(dev_system.start_run(name="s3-blip"))
 
@@ -69,8 +64,10 @@ def test_lambda_a_failing_is_retried_with_backoff_then_the_run_fails_and_alerts(
         assert alert["content"]["title"] == "Auction run lambda-a-down failed: ValueError"
 
 
-def test_sns_publish_failing_is_retried_and_the_alert_still_goes_out(dev_system):
-    fault = everywhere("sns", "Publish", lambda _: error_response("InternalError", 500), times=2)
+def test_sns_publish_failing_is_retried_and_the_alert_still_goes_out(dev_system, monkeypatch):
+    fault = everywhere(
+        monkeypatch, "sns", "Publish", lambda _: error_response("InternalError", 500), times=2
+    )
 
     run = dev_system.wait_for(dev_system.start_run(name="sns-blip"))
 

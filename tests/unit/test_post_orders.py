@@ -58,6 +58,27 @@ def test_a_base64_encoded_body_is_decoded(post_orders, orders_table, context):
 
 
 @pytest.mark.parametrize(
+    ("sent", "stored"),
+    [
+        ("1." + "0" * 50, Decimal(1)),  # 51 digits written, 1 significant: DynamoDB takes it
+        ("-0.0", Decimal(0)),
+        ("0e-200", Decimal(0)),
+        ("12.340", Decimal("12.34")),
+        ("1.5e-130", Decimal("1.5E-130")),
+    ],
+)
+def test_every_number_validation_accepts_is_stored_as_that_number(
+    post_orders, orders_table, context, sent, stored
+):
+    body = f'[{{"record_id": "n", "power": {sent}}}]'
+
+    response = post_orders.handler(post(body), context)
+
+    assert response["statusCode"] == 201
+    assert stored_items(orders_table)[0]["power"] == stored
+
+
+@pytest.mark.parametrize(
     ("body", "record", "field", "reason_part"),
     [
         ("not json", None, None, "not valid JSON"),

@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from auction_constructs.functions import DEFAULT_TIMEOUT
 from domain.errors import OrderRejectedError
 from tests.faults import error_response, on_client
 from tests.unit.conftest import fresh
@@ -89,3 +90,13 @@ def test_an_s3_failure_propagates(store_result, context):
 def test_an_order_outside_the_contract_is_refused(store_result, context, event):
     with pytest.raises(Exception, match=r"status|power|object"):
         store_result.handler(event, context)
+
+
+def test_a_hanging_s3_fails_the_call_well_inside_the_function_timeout(store_result):
+    config = store_result._results_bucket()[0].meta.config
+    attempts = config.retries["total_max_attempts"]
+    backoff = sum(min(20, 2**retry) for retry in range(attempts - 1))  # standard mode's bound
+
+    worst = attempts * (config.connect_timeout + config.read_timeout) + backoff
+
+    assert worst < DEFAULT_TIMEOUT.to_seconds()
