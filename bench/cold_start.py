@@ -36,11 +36,8 @@ def import_seconds(module: str, env: dict[str, str], cwd: str | None) -> float:
 def fastest_import_ms(
     modules: tuple[str, ...], repeat: int, env: dict[str, str], cwd: str | None = None
 ) -> dict[str, float]:
-    """Each module's fastest import, taken in turns so that drift hits all alike.
-
-    The fastest, as timeit advises: an import does the same work every time, and what
-    makes one slower is the machine's other load, which on a shared host is large.
-    """
+    """Each module's fastest import (see `fastest_seconds`), taken in turns so that drift
+    hits all alike."""
     samples: dict[str, list[float]] = {module: [] for module in modules}
     for _ in range(repeat):
         for module in modules:
