@@ -12,9 +12,11 @@ import sys
 from pathlib import Path
 
 import pytest
+from aws_cdk import App, Stack
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
+from auction_constructs import functions
 from auction_constructs.functions import RUNTIME
 from auction_constructs.packaging import (
     CODE_ROOT,
@@ -154,3 +156,26 @@ def test_a_configured_interpreter_of_the_right_version_is_used(monkeypatch):
 
 def test_the_packages_are_built_for_the_python_the_functions_run():
     assert RUNTIME.name == f"python{LAMBDA_PYTHON_VERSION}"
+
+
+def test_the_functions_code_and_layer_carry_the_bytecode_of_the_compiler_found(
+    monkeypatch, tmp_path
+):
+    monkeypatch.setattr(functions, "lambda_bytecode_compiler", lambda: HERE)
+    monkeypatch.setattr(
+        functions,
+        "build_code_asset",
+        lambda compiler: build_code_asset(tmp_path / "code", compiler),
+    )
+    monkeypatch.setattr(
+        functions,
+        "build_layer_asset",
+        lambda compiler: build_layer_asset(build_dir=tmp_path, compiler=compiler),
+    )
+
+    code = functions.FunctionCode(Stack(App(outdir=str(tmp_path / "out")), "S"), "Code")
+
+    handler = Path(code.code.path) / "handlers" / "post_orders.py"
+    assert compiled_filename(handler) == f"{CODE_ROOT}/handlers/post_orders.py"
+    layer = next(tmp_path.glob("layer-*")) / "python"
+    assert compiled_filename(layer / "attrs" / "__init__.py") == f"{LAYER_ROOT}/attrs/__init__.py"
