@@ -256,11 +256,9 @@ def _value_bytes(index: int, path: str, value: Any, depth: int, problems: _Probl
     if value is None or isinstance(value, bool):
         return 1
     if isinstance(value, int):
-        if not -_INT_LIMIT < value < _INT_LIMIT:
-            problems.add(
-                index, path, f"has more than {DYNAMODB_MAX_SIGNIFICANT_DIGITS} significant digits"
-            )
-        return _INT_BYTES
+        if -_INT_LIMIT < value < _INT_LIMIT:
+            return _INT_BYTES
+        return _number_bytes(index, path, Decimal(value), problems)  # 1E+40 has 1 digit
     if isinstance(value, Decimal):
         return _number_bytes(index, path, value, problems)
     if depth > DYNAMODB_MAX_DEPTH:

@@ -1,4 +1,7 @@
-"""Writing items to DynamoDB with BatchWriteItem until all are in or time runs out."""
+"""Writing items to DynamoDB with BatchWriteItem until all are in or time runs out.
+
+Items are serialized here, into DynamoDB's wire format, for the low-level client.
+"""
 
 from __future__ import annotations
 
@@ -58,7 +61,7 @@ def write_items(
     Retries back off exponentially with full jitter and stop before `deadline` (a `clock`
     reading), so the caller can still answer. Errors that are not transient propagate.
     """
-    pending = deque({"PutRequest": {"Item": _serialize(item)}} for item in items)
+    pending = deque({"PutRequest": {"Item": table_item(item)}} for item in items)
     requests = 0
     consecutive_failures = 0
     while pending and clock() < deadline:
@@ -91,17 +94,17 @@ def _put_chunk(client: Any, table_name: str, chunk: list[dict[str, Any]]) -> lis
     return response.get("UnprocessedItems", {}).get(table_name, [])
 
 
-def _serialize(item: dict[str, Any]) -> dict[str, Any]:
-    return {name: attribute_value(value) for name, value in item.items()}
+def table_item(item: dict[str, Any]) -> dict[str, Any]:
+    """A validated record (`domain.orders`) in DynamoDB's wire format."""
+    return {name: _attribute_value(value) for name, value in item.items()}
 
 
-def attribute_value(value: Any) -> dict[str, Any]:
-    """A validated JSON value (`domain.orders`) in DynamoDB's wire format."""
+def _attribute_value(value: Any) -> dict[str, Any]:
     kind = type(value)
     if kind is str:
         return {"S": value}
     if kind is int:
-        return {"N": str(value)}
+        return {"N": _number(Decimal(value))}
     if kind is Decimal:
         return {"N": _number(value)}
     if kind is bool:
@@ -109,9 +112,9 @@ def attribute_value(value: Any) -> dict[str, Any]:
     if value is None:
         return {"NULL": True}
     if kind is list:
-        return {"L": [attribute_value(element) for element in value]}
+        return {"L": [_attribute_value(element) for element in value]}
     if kind is dict:
-        return {"M": {name: attribute_value(element) for name, element in value.items()}}
+        return {"M": {name: _attribute_value(element) for name, element in value.items()}}
     raise TypeError(f"{kind.__name__} is not a value JSON parses to")
 
 

@@ -61,6 +61,8 @@ def test_a_base64_encoded_body_is_decoded(post_orders, orders_table, context):
     ("sent", "stored"),
     [
         ("1." + "0" * 50, Decimal(1)),  # 51 digits written, 1 significant: DynamoDB takes it
+        ("1" + "0" * 40, Decimal("1E+40")),  # an integer, likewise
+        ("-" + "9" * 38, Decimal("-" + "9" * 38)),  # 38 digits: the most there are
         ("-0.0", Decimal(0)),
         ("0e-200", Decimal(0)),
         ("12.340", Decimal("12.34")),
@@ -90,6 +92,8 @@ def test_every_number_validation_accepts_is_stored_as_that_number(
         ('[{"record_id": "a"}, {"record_id": "a"}]', 1, "record_id", "repeats"),
         ('[{"record_id": "a", "ttl": 5}]', 0, "ttl", "set by the service"),
         ('[{"record_id": "a", "x": 1e400}]', 0, "x", "larger than DynamoDB"),
+        ('[{"record_id": "a", "x": 1' + "0" * 126 + "}]", 0, "x", "larger than DynamoDB"),
+        ('[{"record_id": "a", "x": 1' + "0" * 37 + "1}]", 0, "x", "more than 38 significant"),
         ('[{"record_id": "a", "x": [NaN]}]', None, None, "NaN"),
         ('["a"]', 0, None, "JSON object"),
     ],
