@@ -7,7 +7,7 @@ hash of everything that determines it.
 
 Both carry bytecode when an interpreter of the Lambda's Python version is at hand: a
 Lambda's file system is read-only, so sources alone are compiled again at every cold
-start (about 45 ms for these handlers, as `make bench` shows). Bytecode must come from
+start (about 50 ms for these handlers, as `make bench` shows). Bytecode must come from
 that exact version; with none found, the packages hold sources only and synthesis says so.
 """
 
