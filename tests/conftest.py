@@ -9,8 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from emulator.template import stage_template_path
+
+# Timing is `make bench`'s business, never a pass/fail threshold: a loaded CI machine must
+# not fail a property because an example, or generating one, was slow.
+settings.register_profile("untimed", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("untimed")
 
 # Before boto3 or the CDK is first imported (by a test module or a fixture): no real AWS
 # credentials can be used, and jsii keeps quiet about Node's age.
