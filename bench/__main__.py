@@ -74,8 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = developer_loop(Path(outdir), with_tests=not options.quick)
         figures += cold_start.figures()
         figures += packages.figures()
-        # Validation first: after ingest, moto's tables fill the heap, and the garbage
-        # collector's walks over them (which a Lambda never has) swamp the figure.
+        # Validation before ingest: moto's tables would fill the heap it is timed in.
         figures += ingest.validation_figures()
         figures += ingest.ingest_figures()
         figures += workflow_cost.figures(Path(outdir))

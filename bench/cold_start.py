@@ -36,8 +36,7 @@ def import_seconds(module: str, env: dict[str, str], cwd: str | None) -> float:
 def fastest_import_ms(
     modules: tuple[str, ...], repeat: int, env: dict[str, str], cwd: str | None = None
 ) -> dict[str, float]:
-    """Each module's fastest import (see `fastest_seconds`), taken in turns so that drift
-    hits all alike."""
+    """Each module's fastest import, taken in turns (as `bench.measure.fastest_in_turns`)."""
     samples: dict[str, list[float]] = {module: [] for module in modules}
     for _ in range(repeat):
         for module in modules:

@@ -187,7 +187,6 @@ def _check_records(records: list[Any], limits: BatchLimits, problems: _ProblemLi
     """
     seen_ids: dict[str, int] = {}
     max_id_bytes = limits.max_record_id_bytes
-    reserved, int_limit = RESERVED_ATTRIBUTES, _INT_LIMIT  # locals: the loop's hottest names
     for index, record in enumerate(records):
         if type(record) is not dict:
             problems.add(index, None, f"a record must be a JSON object, not {_kind(record)}")
@@ -205,16 +204,16 @@ def _check_records(records: list[Any], limits: BatchLimits, problems: _ProblemLi
             _check_record_id(index, record_id, limits, seen_ids, problems)
         size = _TTL_ATTRIBUTE_BYTES
         for name, value in record.items():
-            if name.isascii() and name and name not in reserved:
+            if name.isascii() and name and name not in RESERVED_ATTRIBUTES:
                 size += len(name)
             else:
-                if name in reserved:
+                if name in RESERVED_ATTRIBUTES:
                     problems.add(index, name, "is set by the service and may not be sent")
                 size += _name_bytes(index, name, name, problems)
             kind = type(value)
             if kind is str and value.isascii():
                 size += len(value)
-            elif kind is int and -int_limit < value < int_limit:
+            elif kind is int and -_INT_LIMIT < value < _INT_LIMIT:
                 size += _INT_BYTES
             else:
                 size += _value_bytes(index, name, value, 1, problems)

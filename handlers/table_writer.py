@@ -104,7 +104,9 @@ def _attribute_value(value: Any) -> dict[str, Any]:
     if kind is str:
         return {"S": value}
     if kind is int:
-        return {"N": _number(Decimal(value))}
+        text = str(value)
+        fits = len(text) <= DYNAMODB_MAX_SIGNIFICANT_DIGITS  # most do: no Decimal needed
+        return {"N": text if fits else _number(Decimal(value))}
     if kind is Decimal:
         return {"N": _number(value)}
     if kind is bool:

@@ -142,7 +142,7 @@ def test_an_interpreter_of_another_python_version_is_refused(monkeypatch):
         find_bytecode_compiler(version="2.7")
 
 
-def test_without_an_interpreter_of_that_version_the_packages_hold_sources(monkeypatch):
+def test_without_an_interpreter_of_that_version_none_is_found(monkeypatch):
     monkeypatch.delenv(COMPILER_VARIABLE, raising=False)
 
     assert find_bytecode_compiler(version="0.1") is None
