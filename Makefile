@@ -6,12 +6,17 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
+# The CDK CLI and cdk-assets, pinned in package.json: the tests run them as the pipeline does.
+NODE_INSTALLED := node_modules/.installed
+# checkov cannot share the project's environment (see scanners/checkov.txt).
+CHECKOV_VENV := .venv-checkov
+CHECKOV_INSTALLED := $(CHECKOV_VENV)/.installed
 
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: install test lint check demo serve synth bench audit clean
+.PHONY: install test lint check scan demo serve synth bench audit clean
 
 $(INSTALLED): setup.cfg pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -19,16 +24,32 @@ $(INSTALLED): setup.cfg pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-install: $(INSTALLED)
+$(NODE_INSTALLED): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
 
-test: $(INSTALLED)
+install: $(INSTALLED) $(NODE_INSTALLED)
+
+test: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python -m pytest
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-check: lint test
+check: lint test scan
+
+$(CHECKOV_INSTALLED): scanners/checkov.txt
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(CHECKOV_VENV)/bin/python -m pip install --quiet --requirement scanners/checkov.txt
+	@touch $@
+
+# checkov on every synthesized template: any failed check fails; a skipped one carries
+# its reason in the template (auction_constructs/checkov.py). Offline: --skip-download.
+scan: synth $(CHECKOV_INSTALLED)
+	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download \
+		--framework cloudformation --directory cdk.out
 
 demo: $(INSTALLED)
 	$(BIN)/python -m emulator.demo
@@ -50,4 +71,4 @@ synth: $(INSTALLED)
 	$(BIN)/python pipeline_app.py
 
 clean:
-	rm -rf $(VENV) cdk.out .build .pytest_cache .hypothesis node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) cdk.out .build .pytest_cache .hypothesis node_modules

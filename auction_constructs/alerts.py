@@ -1,40 +1,64 @@
-"""The alerts topic: rejected or failed orders, failed runs and alarms reach people here."""
+"""The alerts topic: rejected or failed orders, failed runs and alarms reach people here.
+
+A topic policy replaces SNS's default one, so every AWS service that publishes here is
+allowed by name in the topic policy and in the topic key's policy: nothing else may
+(https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+"""
 
 from __future__ import annotations
 
 import attrs
+from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
+
+_PARAMETER_NAME = r"^[A-Za-z0-9_.\-/]+$"
+
+
+@attrs.frozen
+class FromParameter:
+    """A value kept in SSM Parameter Store, read by CloudFormation when the stack deploys.
+
+    Keeps account-specific values (an e-mail, a Slack channel) out of git. A parameter
+    that does not exist in the target account stops the deployment, naming it.
+    """
+
+    name: str = attrs.field(validator=attrs.validators.matches_re(_PARAMETER_NAME))
+
+
+Configured = str | FromParameter
 
 
 @attrs.frozen
 class SlackChannel:
     """A Slack channel AWS Chatbot posts to (the workspace is authorised once in the console)."""
 
-    workspace_id: str
-    channel_id: str
+    workspace_id: Configured
+    channel_id: Configured
+
+
+@attrs.frozen
+class AlertTargets:
+    """Who is told: an e-mail address, a Slack channel, both, or (dev only) nobody."""
+
+    email: Configured | None = None
+    slack: SlackChannel | None = None
+
+    @property
+    def anyone(self) -> bool:
+        return self.email is not None or self.slack is not None
 
 
 class AlertsTopic(Construct):
-    """A KMS-encrypted, TLS-only SNS topic, with optional e-mail and Slack delivery.
-
-    The topic's own key lets the AWS services in `publishing_services` (CloudWatch alarms,
-    CodeStar Notifications) publish, which an AWS-managed SNS key would not.
-    """
+    """A KMS-encrypted, TLS-only SNS topic delivering to the configured targets."""
 
     def __init__(
-        self,
-        scope: Construct,
-        id_: str,
-        *,
-        topic_name: str,
-        email: str | None = None,
-        slack: SlackChannel | None = None,
-        publishing_services: tuple[str, ...] = ("cloudwatch.amazonaws.com",),
+        self, scope: Construct, id_: str, *, topic_name: str, targets: AlertTargets
     ) -> None:
         super().__init__(scope, id_)
         self.key = kms.Key(
@@ -42,23 +66,70 @@ class AlertsTopic(Construct):
             "Key",
             enable_key_rotation=True,
             description=f"Encrypts the {topic_name} SNS topic",
+            # Kept when the stack goes (what it encrypted may still be read), but not when
+            # the create that made it rolls back.
+            removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
-        for service in publishing_services:
-            self.key.grant(iam.ServicePrincipal(service), "kms:Decrypt", "kms:GenerateDataKey")
         self.topic = sns.Topic(
             self, "Topic", topic_name=topic_name, master_key=self.key, enforce_ssl=True
         )
-        if email:
-            self.topic.add_subscription(subscriptions.EmailSubscription(email))
-        if slack:
+        if targets.email is not None:
+            self.topic.add_subscription(subscriptions.EmailSubscription(self._value(targets.email)))
+        if targets.slack is not None:
             chatbot.SlackChannelConfiguration(
                 self,
                 "Slack",
                 slack_channel_configuration_name=topic_name,
-                slack_workspace_id=slack.workspace_id,
-                slack_channel_id=slack.channel_id,
+                slack_workspace_id=self._value(targets.slack.workspace_id),
+                slack_channel_id=self._value(targets.slack.channel_id),
                 notification_topics=[self.topic],
                 guardrail_policies=[
                     iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
                 ],
             )
+
+    def allow_alarms(self, alarm_name_prefix: str) -> None:
+        """Let this account's CloudWatch alarms named `alarm_name_prefix...` publish here.
+
+        The topic policy names the alarms (`aws:SourceArn`) and the account, so the
+        service cannot publish here for anyone else's alarm (the confused deputy):
+        https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger.
+        The key lets CloudWatch encrypt what it publishes, in the unconditioned form AWS
+        documents (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns);
+        the topic policy alone decides who may publish.
+        """
+        stack = Stack.of(self)
+        alarms = stack.format_arn(
+            service="cloudwatch",
+            resource="alarm",
+            resource_name=f"{alarm_name_prefix}*",
+            arn_format=ArnFormat.COLON_RESOURCE_NAME,
+        )
+        conditions = {
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {"aws:SourceArn": alarms},
+        }
+        principal = iam.ServicePrincipal("cloudwatch.amazonaws.com")
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAlarmsToPublish",
+                principals=[principal],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                conditions=conditions,
+            )
+        )
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowAlarmsToEncryptForTheTopic",
+                principals=[principal],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+            )
+        )
+
+    def _value(self, value: Configured) -> str:
+        """A literal as it is; a parameter as a reference CloudFormation resolves."""
+        if isinstance(value, FromParameter):
+            return ssm.StringParameter.value_for_string_parameter(self, value.name)
+        return value

@@ -8,9 +8,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_lambda as lambda_
-from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
+
+from auction_constructs.alerts import AlertsTopic
 
 PERIOD = Duration.minutes(5)
 
@@ -23,15 +25,20 @@ class AuctionObservability(Construct):
         scope: Construct,
         id_: str,
         *,
-        dashboard_name: str,
-        alerts: sns.ITopic,
+        name: str,
+        alerts: AlertsTopic,
         api: apigw.RestApi,
         functions: dict[str, lambda_.IFunction],
         state_machine: sfn.StateMachine,
         table: dynamodb.ITable,
+        failed_starts: sqs.IQueue,
     ) -> None:
+        """`name` names the dashboard and prefixes every alarm's name."""
         super().__init__(scope, id_)
-        self._action = actions.SnsAction(alerts)
+        self._alarm_prefix = f"{name}-"
+        # The topic lets alarms publish only by name: every alarm here carries the prefix.
+        alerts.allow_alarms(self._alarm_prefix)
+        self._action = actions.SnsAction(alerts.topic)
         self.alarms: list[cloudwatch.Alarm] = []
         for name, function in functions.items():
             self._alarm(f"{name} errors", function.metric_errors(period=PERIOD))
@@ -43,8 +50,14 @@ class AuctionObservability(Construct):
             operations=[dynamodb.Operation.BATCH_WRITE_ITEM], period=PERIOD
         )
         self._alarm("Orders table throttled", dynamodb_throttles)
+        self._alarm(
+            "Hourly starts failed",
+            failed_starts.metric_approximate_number_of_messages_visible(
+                period=PERIOD, statistic="Maximum"
+            ),
+        )
 
-        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name)
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
             cloudwatch.GraphWidget(
@@ -88,6 +101,7 @@ class AuctionObservability(Construct):
         alarm = metric.create_alarm(
             self,
             title.title().replace(" ", "").replace("/", ""),
+            alarm_name=self._alarm_prefix + title.lower().replace(" ", "-").replace("_", "-"),
             alarm_description=f"{title}: see the auction dashboard and X-Ray traces",
             threshold=1,
             evaluation_periods=1,

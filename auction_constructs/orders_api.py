@@ -64,8 +64,8 @@ class OrdersApi(Construct):
             rest_api_name=api_name,
             description="Energy auction order intake",
             endpoint_types=[apigw.EndpointType.REGIONAL],
-            cloud_watch_role=True,
-            cloud_watch_role_removal_policy=removal_policy,
+            # The logging role is an account-wide setting: see api_gateway_account.py.
+            cloud_watch_role=False,
             deploy_options=apigw.StageOptions(
                 stage_name=API_STAGE,
                 tracing_enabled=True,
@@ -133,15 +133,6 @@ class OrdersApi(Construct):
                     "id": "AwsSolutions-COG4",
                     "reason": "Clients are services of the trading company with IAM roles; "
                     "IAM authorization replaces a Cognito user pool.",
-                },
-                {
-                    "id": "AwsSolutions-IAM4",
-                    "reason": "API Gateway's account-level CloudWatch role needs "
-                    "AmazonAPIGatewayPushToCloudWatchLogs, which AWS maintains.",
-                    "appliesTo": [
-                        "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                        "AmazonAPIGatewayPushToCloudWatchLogs"
-                    ],
                 },
             ],
             apply_to_children=True,

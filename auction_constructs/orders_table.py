@@ -10,7 +10,14 @@ from constructs import Construct
 class OrdersTable(Construct):
     """DynamoDB, keyed by `record_id`, on demand, point-in-time recovery, KMS-encrypted."""
 
-    def __init__(self, scope: Construct, id_: str, *, removal_policy: RemovalPolicy) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        removal_policy: RemovalPolicy,
+        deletion_protection: bool,
+    ) -> None:
         super().__init__(scope, id_)
         self.table = dynamodb.Table(
             self,
@@ -22,6 +29,6 @@ class OrdersTable(Construct):
                 point_in_time_recovery_enabled=True
             ),
             encryption=dynamodb.TableEncryption.AWS_MANAGED,
-            deletion_protection=removal_policy == RemovalPolicy.RETAIN,
+            deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )

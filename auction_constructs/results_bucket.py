@@ -6,6 +6,8 @@ from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from auction_constructs.checkov import skip_for_access_log_bucket
+
 RESULTS_PREFIX = "orders/"
 
 
@@ -37,6 +39,7 @@ class ResultsBucket(Construct):
             lifecycle_rules=[s3.LifecycleRule(expiration=Duration.days(access_log_days))],
             **private,
         )
+        skip_for_access_log_bucket(self.access_logs)
         self.bucket = s3.Bucket(
             self,
             "Bucket",

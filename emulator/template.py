@@ -11,6 +11,7 @@ import attrs
 
 ACCOUNT = "123456789012"  # moto's default account
 REGION = "eu-west-1"
+AUCTION_STACK = "Auction"  # the id AuctionStage gives the stack of the auction system
 PSEUDO_PARAMETERS = {
     "AWS::Partition": "aws",
     "AWS::Region": REGION,
@@ -29,10 +30,11 @@ class LocalResource:
     attributes: Mapping[str, str]
 
 
-def stage_template_path(assembly: Path, stage: str) -> Path:
-    """Where `stage`'s template is in a synthesized cloud assembly (`Dev`, `Prod`, ...).
+def stage_template_path(assembly: Path, stage: str, stack: str = AUCTION_STACK) -> Path:
+    """Where a stack of `stage` is in a synthesized cloud assembly (`Dev`, `Prod`, ...).
 
-    Stages sit in nested assemblies, displayed as `<pipeline stack>/<stage>`.
+    Stages sit in nested assemblies, displayed as `<pipeline stack>/<stage>`; their
+    stacks as `<pipeline stack>/<stage>/<stack>`.
     """
     manifest = json.loads((assembly / "manifest.json").read_text())
     (directory,) = [
@@ -41,8 +43,14 @@ def stage_template_path(assembly: Path, stage: str) -> Path:
         if artifact["type"] == "cdk:cloud-assembly"
         and artifact["properties"]["displayName"].rsplit("/", 1)[-1] == stage
     ]
-    (template,) = (assembly / directory).glob("*.template.json")
-    return template
+    nested = json.loads((assembly / directory / "manifest.json").read_text())
+    (template,) = [
+        artifact["properties"]["templateFile"]
+        for artifact in nested["artifacts"].values()
+        if artifact["type"] == "aws:cloudformation:stack"
+        and artifact["displayName"].endswith(f"/{stage}/{stack}")
+    ]
+    return assembly / directory / template
 
 
 def stage_template(assembly: Path, stage: str) -> dict[str, Any]:

@@ -31,22 +31,26 @@ class AuctionStack(Stack):
         **kwargs,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
-        removal = RemovalPolicy.RETAIN if settings.retain_data else RemovalPolicy.DESTROY
+        # Kept when the stack is deleted or replaces them, but not when its first create
+        # rolls back: a retry must not then stop at "already exists" (RetainExceptOnCreate).
+        kept = RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+        removal = kept if settings.retain_data else RemovalPolicy.DESTROY
         retention = settings.log_retention
 
         alerts = AlertsTopic(
             self,
             "Alerts",
             topic_name=settings.resource_name("auction-alerts"),
-            email=settings.alert_email,
-            slack=settings.slack,
+            targets=settings.alerts,
         )
-        orders = OrdersTable(self, "Orders", removal_policy=removal)
+        orders = OrdersTable(
+            self, "Orders", removal_policy=removal, deletion_protection=settings.retain_data
+        )
         results = ResultsBucket(
             self,
             "Results",
             bucket_name=f"{settings.resource_name('order-results')}-{settings.account}",
-            removal_policy=RemovalPolicy.RETAIN,  # results are trade records: never deleted
+            removal_policy=kept,  # results are trade records: never deleted
         )
 
         code = FunctionCode(self, "Code")
@@ -122,12 +126,17 @@ class AuctionStack(Stack):
         )
         # SNS encrypts what the workflow publishes with the alerts key, as the workflow.
         alerts.key.grant(workflow.state_machine, "kms:Decrypt", "kms:GenerateDataKey")
-        HourlyAuctionSchedule(self, "Schedule", state_machine=workflow.state_machine)
+        schedule = HourlyAuctionSchedule(
+            self,
+            "Schedule",
+            state_machine=workflow.state_machine,
+            run_timeout=Duration.minutes(settings.run_timeout_minutes),
+        )
         AuctionObservability(
             self,
             "Observability",
-            dashboard_name=settings.resource_name("energy-auction"),
-            alerts=alerts.topic,
+            name=settings.resource_name("energy-auction"),
+            alerts=alerts,
             api=api.api,
             functions={
                 "post_orders": post_orders.function,
@@ -136,6 +145,7 @@ class AuctionStack(Stack):
             },
             state_machine=workflow.state_machine,
             table=orders.table,
+            failed_starts=schedule.dead_letters,
         )
         NagSuppressions.add_resource_suppressions(
             workflow.state_machine.role,

@@ -6,6 +6,8 @@ from aws_cdk import Aspects, Environment, Stage
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
+from auction_constructs.checkov import APP_WIDE_SKIPS, SkipForEvery
+from stages.account_stack import AccountSettingsStack
 from stages.auction_stack import AuctionStack
 from stages.settings import StageSettings
 
@@ -20,11 +22,15 @@ class AuctionStage(Stage):
         *,
         settings: StageSettings,
         smoke_test_account: str | None = None,
+        sets_up_account: bool = True,
     ) -> None:
-        """`smoke_test_account`: the account whose smoke test may call this stage."""
-        super().__init__(
-            scope, id_, env=Environment(account=settings.account, region=settings.region)
-        )
+        """`smoke_test_account`: the account whose smoke test may call this stage.
+
+        `sets_up_account`: this stage deploys its account's shared settings (the first
+        stage in each account does; a later one in the same account finds them there).
+        """
+        environment = Environment(account=settings.account, region=settings.region)
+        super().__init__(scope, id_, env=environment)
         self.settings = settings
         # Stable name: moving the stack between apps or pipelines must not replace it.
         self.stack = AuctionStack(
@@ -34,5 +40,8 @@ class AuctionStage(Stage):
             smoke_test_account=smoke_test_account,
             stack_name=f"energy-auction-{settings.name}",
         )
+        if sets_up_account:
+            self.stack.add_stack_dependency(AccountSettingsStack(self, "Account"))
         # Aspects on the App do not reach into a Stage: each stage is checked here.
         Aspects.of(self).add(AwsSolutionsChecks(verbose=True))
+        Aspects.of(self).add(SkipForEvery(APP_WIDE_SKIPS))

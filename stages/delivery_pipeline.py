@@ -4,6 +4,11 @@ CDK Pipelines, self-mutating: a change to the pipeline itself is applied by the 
 before anything is deployed. The synth step installs and tests the project exactly as a
 developer does (`make install`, `make lint`, `make test`), then `npx cdk synth` with the
 CLI pinned in package.json and the Lambda's Python at hand to compile the packages.
+
+The tools the pipeline runs are pinned in package.json and must read the cloud assembly
+that the pinned aws-cdk-lib writes: CDK Pipelines would otherwise install the newest
+cdk-assets, which may not read it (cdk-assets 4.7.3 reads schema 54, which aws-cdk-lib
+2.273 writes and 2.274 does not). `make test` runs both on the synthesized assembly.
 """
 
 from __future__ import annotations
@@ -11,32 +16,38 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Duration, Stack, pipelines
+from aws_cdk import Aspects, Duration, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
+from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
 from auction_constructs.alerts import AlertsTopic
+from auction_constructs.checkov import APP_WIDE_SKIPS, SkipForEvery
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
+from auction_constructs.pipeline_artifacts import PipelineArtifacts
 from stages.auction_stage import AuctionStage
+from stages.pipeline_nag import suppress_generated_findings
 from stages.settings import PipelineSettings, StageSettings
 
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "package.json"
+# CodeBuild's standard 8.0 image (Node 22, Python 3.12); aws-cdk-lib 2.273 has no constant.
+BUILD_IMAGE = "aws/codebuild/standard:8.0"
 # The Lambda packages ship bytecode only an interpreter of the functions' Python version
 # can write; uv installs that interpreter, and the synthesis fails rather than deploy
-# packages that compile themselves at every cold start.
+# packages that compile themselves at every cold start. uv is run as a module: pip puts
+# its executable in the image's pyenv, which need not be on the PATH.
 UV_VERSION = "0.13.9"
 SYNTH_INSTALL = [
-    "make install",
-    "npm ci --no-audit --no-fund",
+    "make install",  # the project's venv and package.json's pins, as a developer's
     f"python -m pip install --quiet uv=={UV_VERSION}",
-    f"uv python install {LAMBDA_PYTHON_VERSION}",
+    f"python -m uv python install {LAMBDA_PYTHON_VERSION}",
 ]
 SYNTH_COMMANDS = [
     "make lint",
     "make test",
-    f'LAMBDA_PYTHON="$(uv python find {LAMBDA_PYTHON_VERSION})" && '
+    f'LAMBDA_PYTHON="$(python -m uv python find {LAMBDA_PYTHON_VERSION})" && '
     f'{COMPILER_VARIABLE}="$LAMBDA_PYTHON" npx cdk synth',
 ]
 PROD_APPROVAL = (
@@ -45,9 +56,17 @@ PROD_APPROVAL = (
 )
 
 
-def cdk_cli_version() -> str:
-    """The CDK CLI version pinned in package.json (the pipeline self-mutates with it)."""
-    return json.loads(PACKAGE_JSON.read_text())["devDependencies"]["aws-cdk"]
+def npm_pin(package: str) -> str:
+    """The version of `package` pinned in package.json (`aws-cdk`, `cdk-assets`)."""
+    return json.loads(PACKAGE_JSON.read_text())["devDependencies"][package]
+
+
+def accounts_set_up_by(stages: tuple[StageSettings, ...]) -> set[str]:
+    """The stages that deploy their account's shared settings: the first in each account."""
+    first: dict[str, str] = {}
+    for settings in stages:
+        first.setdefault(settings.account, settings.name)
+    return set(first.values())
 
 
 class DeliveryPipelineStack(Stack):
@@ -69,19 +88,21 @@ class DeliveryPipelineStack(Stack):
             connection_arn=pipeline.connection_arn,
             trigger_on_push=True,
         )
+        artifacts = PipelineArtifacts(self, "Artifacts")
         self.pipeline = pipelines.CodePipeline(
             self,
             "Pipeline",
             pipeline_name="energy-auction",
             pipeline_type=codepipeline.PipelineType.V2,
             self_mutation=True,
-            cross_account_keys=True,  # stages may live in other accounts
-            enable_key_rotation=True,
+            # Stages may live in other accounts: the artifacts' own key is shared with them.
+            artifact_bucket=artifacts.bucket,
             docker_enabled_for_synth=False,  # nothing here needs Docker
-            cli_version=cdk_cli_version(),
+            cli_version=npm_pin("aws-cdk"),
+            cdk_assets_cli_version=npm_pin("cdk-assets"),
             code_build_defaults=pipelines.CodeBuildOptions(
                 build_environment=codebuild.BuildEnvironment(
-                    build_image=codebuild.LinuxBuildImage.STANDARD_8_0,
+                    build_image=codebuild.LinuxBuildImage.from_code_build_image_id(BUILD_IMAGE),
                     compute_type=codebuild.ComputeType.MEDIUM,
                 ),
                 partial_build_spec=codebuild.BuildSpec.from_object(
@@ -101,16 +122,16 @@ class DeliveryPipelineStack(Stack):
                 primary_output_directory="cdk.out",
             ),
         )
+        setting_up = accounts_set_up_by(stages)
         for settings in stages:
-            self._add_stage(settings, pipeline, source)
+            self._add_stage(settings, pipeline, source, sets_up_account=settings.name in setting_up)
         self.pipeline.build_pipeline()
+        self._allow_source_to_use_connection(pipeline.connection_arn)
         alerts = AlertsTopic(
             self,
             "PipelineAlerts",
             topic_name="energy-auction-pipeline-alerts",
-            email=pipeline.alert_email,
-            slack=pipeline.slack,
-            publishing_services=("codestar-notifications.amazonaws.com",),
+            targets=pipeline.alerts,
         )
         self.pipeline.pipeline.notify_on(
             "FailuresAndApprovals",
@@ -121,12 +142,33 @@ class DeliveryPipelineStack(Stack):
                 codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
             ],
         )
+        # Stages carry their own checks; this one is the pipeline's.
+        Aspects.of(self).add(AwsSolutionsChecks(verbose=True))
+        Aspects.of(self).add(SkipForEvery(APP_WIDE_SKIPS))
+        suppress_generated_findings(self.pipeline)
+
+    def _allow_source_to_use_connection(self, connection_arn: str) -> None:
+        """Let the source action use the connection under the ARN's own service prefix.
+
+        CDK grants `codestar-connections:UseConnection` only; a connection whose ARN is
+        `arn:aws:codeconnections:...` needs `codeconnections:UseConnection`, as IAM
+        matches the action's prefix to the resource's
+        (https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html).
+        """
+        source_stage = self.pipeline.pipeline.node.find_child("Source")
+        (role,) = [c for c in source_stage.node.find_all() if isinstance(c, iam.Role)]
+        service = connection_arn.split(":")[2]
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=[f"{service}:UseConnection"], resources=[connection_arn])
+        )
 
     def _add_stage(
         self,
         settings: StageSettings,
         pipeline: PipelineSettings,
         source: pipelines.CodePipelineSource,
+        *,
+        sets_up_account: bool,
     ) -> None:
         smoke_tested = settings.name == "staging"
         stage = AuctionStage(
@@ -134,6 +176,7 @@ class DeliveryPipelineStack(Stack):
             settings.name.title(),
             settings=settings,
             smoke_test_account=pipeline.account if smoke_tested else None,
+            sets_up_account=sets_up_account,
         )
         pre = []
         if settings.name == "prod":

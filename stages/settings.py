@@ -1,7 +1,12 @@
 """Per-stage settings in one typed, validated place.
 
 Defaults live here; `cdk.json` (context key `auction`) supplies what differs per
-installation: accounts and alert targets. An unknown stage or setting is an error.
+installation: accounts and alert targets. An unknown stage or setting is an error, and so
+is a stage that must alert (staging, prod, the pipeline) with nobody to alert.
+
+An alert target is a literal (`"oncall@example.com"`) or the name of an SSM parameter
+that CloudFormation reads when it deploys (`{"ssm": "/energy-auction/prod/alert-email"}`),
+which keeps account-specific values out of git; nothing is looked up at synthesis.
 """
 
 from __future__ import annotations
@@ -13,12 +18,14 @@ from typing import Any
 import attrs
 from aws_cdk import aws_logs as logs
 
-from auction_constructs.alerts import SlackChannel
+from auction_constructs.alerts import AlertTargets, Configured, FromParameter, SlackChannel
 from auction_constructs.auction_workflow import worst_task_seconds
 from domain.polling import PollingPolicy
 
 REGION = "eu-west-1"
 STAGE_ORDER = ("dev", "staging", "prod")
+# Stages whose alarms and failed orders must reach someone before they may deploy.
+MUST_ALERT = frozenset({"staging", "prod"})
 _ACCOUNT = re.compile(r"^\d{12}$")
 
 
@@ -41,10 +48,11 @@ class StageSettings:
     log_retention: logs.RetentionDays
     retain_data: bool
     region: str = REGION
-    alert_email: str | None = None
-    slack: SlackChannel | None = None
+    alerts: AlertTargets = attrs.field(factory=AlertTargets)
 
     def __attrs_post_init__(self) -> None:
+        if self.name in MUST_ALERT and not self.alerts.anyone:
+            raise ValueError(_nobody_to_alert(f"stages.{self.name}"))
         # Every wait plus every attempt at Lambda A, each in its worst case, must end before
         # the run times out, or the run would time out instead of giving up and alerting.
         worst_case = (
@@ -107,16 +115,27 @@ class PipelineSettings:
     repository: str = attrs.field(validator=attrs.validators.matches_re(r"^[\w.-]+/[\w.-]+$"))
     branch: str = "master"
     region: str = REGION
-    alert_email: str | None = None
-    slack: SlackChannel | None = None
+    alerts: AlertTargets = attrs.field(factory=AlertTargets)
+
+    def __attrs_post_init__(self) -> None:
+        if not self.alerts.anyone:
+            raise ValueError(_nobody_to_alert("pipeline"))
+
+
+def _nobody_to_alert(where: str) -> str:
+    return (
+        f"{where}: nobody would be alerted; set auction.{where}.alert_email or "
+        f'auction.{where}.slack in cdk.json (a literal, or {{"ssm": "<parameter name>"}})'
+    )
 
 
 def load_pipeline_settings(context: Mapping[str, Any]) -> PipelineSettings:
     """The pipeline's settings, from `cdk.json`'s `auction.pipeline`."""
     configured = dict(context["pipeline"])
-    slack = configured.pop("slack", None)
-    configured["alert_email"] = configured.get("alert_email") or None
-    return PipelineSettings(slack=SlackChannel(**slack) if slack else None, **configured)
+    alerts = _alert_targets(
+        "pipeline", configured.pop("alert_email", None), configured.pop("slack", None)
+    )
+    return PipelineSettings(alerts=alerts, **configured)
 
 
 def load_stage_settings(context: Mapping[str, Any]) -> tuple[StageSettings, ...]:
@@ -134,11 +153,36 @@ def _stage(name: str, configured: Mapping[str, Any]) -> StageSettings:
         raise ValueError(f"{name}: unknown setting(s) in cdk.json: {sorted(unknown)}")
     if "account" not in configured:
         raise ValueError(f"{name}: cdk.json must give the stage's account")
-    slack = configured.get("slack")
     return StageSettings(
         name=name,
         account=str(configured["account"]),
-        alert_email=configured.get("alert_email") or None,
-        slack=SlackChannel(**slack) if slack else None,
+        alerts=_alert_targets(
+            f"stages.{name}", configured.get("alert_email"), configured.get("slack")
+        ),
         **_DEFAULTS[name],
+    )
+
+
+def _alert_targets(where: str, email: Any, slack: Any) -> AlertTargets:
+    channel = None
+    if slack:
+        if set(slack) != {"workspace_id", "channel_id"}:
+            raise ValueError(f"{where}.slack needs exactly workspace_id and channel_id")
+        channel = SlackChannel(
+            workspace_id=_configured(f"{where}.slack.workspace_id", slack["workspace_id"]),
+            channel_id=_configured(f"{where}.slack.channel_id", slack["channel_id"]),
+        )
+    return AlertTargets(
+        email=_configured(f"{where}.alert_email", email) if email else None, slack=channel
+    )
+
+
+def _configured(where: str, value: Any) -> Configured:
+    """A literal string, or `{"ssm": name}` for a parameter read at deploy time."""
+    if isinstance(value, str) and value:
+        return value
+    if isinstance(value, dict) and set(value) == {"ssm"}:
+        return FromParameter(value["ssm"])
+    raise ValueError(
+        f'{where} must be a non-empty string or {{"ssm": "<parameter name>"}}, not {value!r}'
     )

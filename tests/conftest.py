@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pytest
 from hypothesis import HealthCheck, settings
 
@@ -42,11 +43,44 @@ TEST_AUCTION_CONTEXT["stages"]["staging"].update(
 )
 
 
+@attrs.frozen
+class SynthesizedStack:
+    """One stack of the synthesized app, and the account it deploys to."""
+
+    name: str  # as `cdk ls` displays it: EnergyAuctionPipeline/Dev/Auction
+    stack_name: str
+    account: str
+    template_path: Path
+    dependencies: tuple[str, ...]
+
+    def template(self) -> dict[str, Any]:
+        return json.loads(self.template_path.read_text())
+
+
 class SynthesizedApp:
     """The synthesized app read back: the pipeline's template and each stage's."""
 
     def __init__(self, outdir: Path) -> None:
         self.outdir = outdir
+
+    def stacks(self) -> list[SynthesizedStack]:
+        """Every stack of the app, the stages' nested ones included, in manifest order."""
+        found = []
+        for directory in (self.outdir, *sorted(self.outdir.glob("assembly-*"))):
+            manifest = json.loads((directory / "manifest.json").read_text())
+            for artifact_id, artifact in manifest["artifacts"].items():
+                if artifact["type"] != "aws:cloudformation:stack":
+                    continue
+                found.append(
+                    SynthesizedStack(
+                        name=artifact.get("displayName", artifact_id),
+                        stack_name=artifact["properties"].get("stackName", artifact_id),
+                        account=artifact["environment"].split("/")[2],
+                        template_path=directory / artifact["properties"]["templateFile"],
+                        dependencies=tuple(artifact.get("dependencies", ())),
+                    )
+                )
+        return found
 
     def pipeline_template(self) -> dict[str, Any]:
         return json.loads((self.outdir / "EnergyAuctionPipeline.template.json").read_text())

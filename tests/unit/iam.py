@@ -1,14 +1,25 @@
-"""Reading IAM policies out of a synthesized template, with references made readable."""
+"""Reading IAM policies out of a synthesized template, and deciding what they allow.
+
+`readable` turns references into text (`<Logical.Arn>`); `decide` evaluates policy
+documents as IAM does for one request: an explicit Deny wins, then an Allow is needed.
+It knows the parts of the policy language this app's templates use and refuses the rest,
+so a policy it cannot read fails a test instead of passing it.
+"""
 
 from __future__ import annotations
 
+import fnmatch
+import re
+from collections.abc import Iterable, Mapping
 from typing import Any
+
+import attrs
 
 
 def readable(value: Any) -> str:
     """A resource reference as text: `<Logical.Arn>`, `<Logical>`, joins concatenated."""
-    if isinstance(value, str):
-        return value
+    if isinstance(value, str | int | float | bool):
+        return str(value)
     if "Fn::GetAtt" in value:
         logical_id, attribute = value["Fn::GetAtt"]
         return f"<{logical_id}.{attribute}>"
@@ -17,6 +28,8 @@ def readable(value: Any) -> str:
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return separator.join(readable(part) for part in parts)
+    if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
+        return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
     raise ValueError(f"unreadable reference {value!r}")
 
 
@@ -48,3 +61,96 @@ def logical_id(template: dict[str, Any], resource_type: str, prefix: str) -> str
         if resource["Type"] == resource_type and name.startswith(prefix)
     ]
     return found
+
+
+# -- deciding ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class Request:
+    """One call as IAM sees it: who, what, on which resource, with which context keys.
+
+    `principal` is `{"Service": "..."}` for an AWS service, or `{"AWS": "<Role.Arn>"}`
+    for a role of the template; `account` is the caller's account.
+    """
+
+    principal: Mapping[str, str]
+    action: str
+    resource: str
+    account: str
+    context: Mapping[str, str] = attrs.field(factory=dict)
+
+
+def normalized(text: str, *, region: str = "eu-west-1") -> str:
+    """Pseudo-parameters replaced by their values, so ARNs written both ways compare."""
+    return text.replace("<AWS::Partition>", "aws").replace("<AWS::Region>", region)
+
+
+def decide(documents: Iterable[Mapping[str, Any]], request: Request) -> str:
+    """ "Deny", "Allow" or "ImplicitDeny": what these policies say of `request`."""
+    allowed = False
+    for document in documents:
+        for statement in document["Statement"]:
+            if not _applies(statement, request):
+                continue
+            if statement["Effect"] == "Deny":
+                return "Deny"
+            allowed = True
+    return "Allow" if allowed else "ImplicitDeny"
+
+
+def _applies(statement: Mapping[str, Any], request: Request) -> bool:
+    unknown = set(statement) - {"Sid", "Effect", "Principal", "Action", "Resource", "Condition"}
+    if unknown:
+        raise ValueError(f"this evaluator does not read {sorted(unknown)}: {statement}")
+    if "Principal" in statement and not _principal_matches(statement["Principal"], request):
+        return False
+    actions = [a.lower() for a in _listed(statement["Action"])]
+    if not any(fnmatch.fnmatchcase(request.action.lower(), a) for a in actions):
+        return False
+    resources = [normalized(readable(r)) for r in _listed(statement.get("Resource", "*"))]
+    if not any(fnmatch.fnmatchcase(normalized(request.resource), r) for r in resources):
+        return False
+    return _conditions_hold(statement.get("Condition", {}), request.context)
+
+
+def _principal_matches(principal: Any, request: Request) -> bool:
+    if principal == "*" or principal == {"AWS": "*"}:
+        return True
+    for kind, values in principal.items():
+        for value in _listed(values):
+            text = normalized(readable(value))
+            if kind == "Service" and request.principal.get("Service") == text:
+                return True
+            if kind == "AWS" and "AWS" in request.principal:
+                caller = request.principal["AWS"]
+                # An account root principal delegates to the account's own IAM policies.
+                if text in (f"arn:aws:iam::{request.account}:root", request.account):
+                    return True
+                if text == caller:
+                    return True
+    return False
+
+
+_OPERATORS = {
+    "StringEquals": lambda actual, expected: actual == expected,
+    "StringLike": lambda actual, expected: fnmatch.fnmatchcase(actual, expected),
+    "ArnEquals": lambda actual, expected: actual == expected,
+    "ArnLike": lambda actual, expected: fnmatch.fnmatchcase(actual, expected),
+    "Bool": lambda actual, expected: actual.lower() == str(expected).lower(),
+    "NumericLessThan": lambda actual, expected: float(actual) < float(expected),
+}
+
+
+def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, str]) -> bool:
+    for operator, tests in conditions.items():
+        if operator not in _OPERATORS:
+            raise ValueError(f"this evaluator does not read the condition {operator}")
+        for key, expected in tests.items():
+            actual = context.get(key)
+            if actual is None:
+                return False  # a key the request does not carry fails its condition
+            wanted = [normalized(readable(value)) for value in _listed(expected)]
+            if not any(_OPERATORS[operator](normalized(actual), value) for value in wanted):
+                return False
+    return True

@@ -47,8 +47,33 @@ def test_the_orders_table_is_retained_in_prod_and_destroyed_in_dev(dev, prod):
     (prod_table,) = resources(prod, "AWS::DynamoDB::Table").values()
 
     assert dev_table["DeletionPolicy"] == "Delete"
-    assert prod_table["DeletionPolicy"] == "Retain"
+    assert dev_table["Properties"]["DeletionProtectionEnabled"] is False
+    assert prod_table["DeletionPolicy"] == "RetainExceptOnCreate"
     assert prod_table["Properties"]["DeletionProtectionEnabled"] is True
+
+
+def test_nothing_retained_blocks_a_retry_after_a_failed_first_deploy(synthesized):
+    # "Retain" keeps a resource even when the create that made it rolls back, and a named
+    # one then stops the next attempt with "already exists"; RetainExceptOnCreate does not
+    # (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-deletionpolicy.html).
+    retained = {
+        (stack.name, logical_id)
+        for stack in synthesized.stacks()
+        for logical_id, resource in stack.template()["Resources"].items()
+        if resource.get("DeletionPolicy") == "Retain"
+    }
+
+    assert retained == set()
+
+
+def test_what_prod_keeps_outlives_the_stack(prod):
+    kept = {
+        resource["Type"]
+        for resource in prod["Resources"].values()
+        if resource.get("DeletionPolicy") == "RetainExceptOnCreate"
+    }
+
+    assert {"AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::Logs::LogGroup"} <= kept
 
 
 def test_the_results_bucket_is_named_per_stage_and_account_private_and_versioned(dev):
@@ -255,6 +280,30 @@ def test_the_workflow_runs_every_hour(dev):
     assert readable(schedule["Properties"]["Target"]["Arn"]) == f"<{state_machine}>"
 
 
+@pytest.mark.parametrize(("stage", "run_timeout_minutes"), [("Dev", 50), ("Prod", 55)])
+def test_a_start_that_failed_is_retried_only_while_the_run_would_end_in_its_hour(
+    synthesized, stage, run_timeout_minutes
+):
+    template = synthesized.stage_template(stage)
+    (schedule,) = resources(template, "AWS::Scheduler::Schedule").values()
+    target = schedule["Properties"]["Target"]
+
+    assert target["RetryPolicy"] == {
+        "MaximumRetryAttempts": 3,
+        "MaximumEventAgeInSeconds": 3600 - run_timeout_minutes * 60,
+    }
+    queue = readable(target["DeadLetterConfig"]["Arn"]).strip("<>").split(".")[0]
+    properties = template["Resources"][queue]["Properties"]
+    assert properties["SqsManagedSseEnabled"] is True
+    alarmed = [
+        a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()
+        if a["Properties"].get("Dimensions") == [
+            {"Name": "QueueName", "Value": {"Fn::GetAtt": [queue, "QueueName"]}}
+        ]
+    ]  # fmt: skip
+    assert [a["MetricName"] for a in alarmed] == ["ApproximateNumberOfMessagesVisible"]
+
+
 def test_the_state_machine_is_standard_traced_logged_and_bounded_in_time(dev):
     (machine,) = resources(dev, "AWS::StepFunctions::StateMachine").values()
     properties = machine["Properties"]
@@ -269,7 +318,7 @@ def test_the_state_machine_is_standard_traced_logged_and_bounded_in_time(dev):
 @pytest.mark.parametrize(
     "alarm",
     ["PostOrdersErrors", "FetchResultsErrors", "StoreResultErrors", "PostOrdersThrottles",
-     "RunsFailed", "RunsTimedOut", "Api5Xx", "OrdersTableThrottled"],
+     "RunsFailed", "RunsTimedOut", "Api5Xx", "OrdersTableThrottled", "HourlyStartsFailed"],
 )  # fmt: skip
 def test_alarms_watch_the_flow_and_notify_the_alerts_topic(dev, alarm):
     topic = logical_id(dev, "AWS::SNS::Topic", "AlertsTopic")
@@ -279,6 +328,8 @@ def test_alarms_watch_the_flow_and_notify_the_alerts_topic(dev, alarm):
     ]  # fmt: skip
 
     assert [readable(action) for action in found["Properties"]["AlarmActions"]] == [f"<{topic}>"]
+    # Named by the stage, as the topic policy allows alarms by name.
+    assert found["Properties"]["AlarmName"].startswith("energy-auction-dev-")
 
 
 def test_the_dashboard_shows_every_part_of_the_flow(dev):
@@ -291,7 +342,8 @@ def test_the_dashboard_shows_every_part_of_the_flow(dev):
 
 
 def test_alert_targets_come_from_configuration(synthesized, dev):
-    # The test session configures staging with e-mail and Slack, and dev with neither.
+    # The test session configures staging with a literal e-mail and Slack channel; dev
+    # keeps cdk.json's, the names of SSM parameters CloudFormation reads at deploy time.
     staging = synthesized.stage_template("Staging")
     topic = logical_id(staging, "AWS::SNS::Topic", "AlertsTopic")
     Template.from_json(staging).has_resource_properties(
@@ -306,8 +358,22 @@ def test_alert_targets_come_from_configuration(synthesized, dev):
             "SnsTopicArns": [{"Ref": topic}],
         },
     )
+    (channel,) = resources(dev, "AWS::Chatbot::SlackChannelConfiguration").values()
+    parameters = {
+        field: dev["Parameters"][channel["Properties"][field]["Ref"]]
+        for field in ("SlackWorkspaceId", "SlackChannelId")
+    }
+    assert parameters == {
+        "SlackWorkspaceId": {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/energy-auction/slack-workspace-id",
+        },
+        "SlackChannelId": {
+            "Type": "AWS::SSM::Parameter::Value<String>",
+            "Default": "/energy-auction/dev/slack-channel-id",
+        },
+    }
     assert resources(dev, "AWS::SNS::Subscription") == {}
-    assert resources(dev, "AWS::Chatbot::SlackChannelConfiguration") == {}
 
 
 def _states(template: dict) -> dict[str, dict]:

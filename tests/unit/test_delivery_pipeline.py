@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
-from stages.delivery_pipeline import PROD_APPROVAL, cdk_cli_version
+from stages.delivery_pipeline import PROD_APPROVAL, npm_pin
+from tests.unit.iam import readable, statements_of_role
 
 pytestmark = pytest.mark.synth
 
@@ -71,7 +73,7 @@ def test_stages_run_build_self_mutation_then_dev_staging_prod(stages):
 def test_the_synth_step_installs_and_tests_the_project_as_the_readme_says(template):
     phases = build_spec(template, "PipelineBuildSynth")["phases"]
 
-    assert phases["install"]["commands"][:2] == ["make install", "npm ci --no-audit --no-fund"]
+    assert phases["install"]["commands"][0] == "make install"
     assert phases["build"]["commands"][:2] == ["make lint", "make test"]
     assert phases["build"]["commands"][-1].endswith("npx cdk synth")
 
@@ -80,15 +82,25 @@ def test_the_synth_step_compiles_the_lambda_packages_with_the_functions_python(t
     phases = build_spec(template, "PipelineBuildSynth")["phases"]
     synth = phases["build"]["commands"][-1]
 
-    assert f"uv python install {LAMBDA_PYTHON_VERSION}" in phases["install"]["commands"]
-    assert synth.startswith(f'LAMBDA_PYTHON="$(uv python find {LAMBDA_PYTHON_VERSION})" && ')
+    assert f"python -m uv python install {LAMBDA_PYTHON_VERSION}" in phases["install"]["commands"]
+    assert synth.startswith(
+        f'LAMBDA_PYTHON="$(python -m uv python find {LAMBDA_PYTHON_VERSION})" && '
+    )
     assert f'{COMPILER_VARIABLE}="$LAMBDA_PYTHON" npx cdk synth' in synth
+
+
+def test_uv_is_run_as_a_module_since_its_script_may_not_be_on_the_path(template):
+    phases = build_spec(template, "PipelineBuildSynth")["phases"]
+    commands = " && ".join(phases["install"]["commands"] + phases["build"]["commands"])
+
+    assert re.findall(r"(?<!-m )\buv python", commands) == []
+    assert "python -m uv python" in commands
 
 
 def test_self_mutation_uses_the_pinned_cli(template):
     install = build_spec(template, "PipelineUpdatePipelineSelfMutation")["phases"]["install"]
 
-    assert install["commands"] == [f"npm install -g aws-cdk@{cdk_cli_version()}"]
+    assert install["commands"] == [f"npm install -g aws-cdk@{npm_pin('aws-cdk')}"]
 
 
 def test_prod_waits_for_a_manual_approval_before_deploying(stages):
@@ -153,3 +165,67 @@ def test_only_staging_trusts_the_pipeline_account_for_its_smoke_test(synthesized
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
     assert ":iam::111111111111:root" in json.dumps(statement["Principal"])
     assert smoke_roles("Dev") == smoke_roles("Prod") == []
+
+
+def test_the_source_action_may_use_the_connection_under_its_own_service_prefix(template, stages):
+    (source,) = actions(stages, "Source")
+    connection = source["Configuration"]["ConnectionArn"]
+    role = readable(source["RoleArn"])
+
+    granted = statements_of_role(template, role.strip("<>").split(".")[0])
+    # An arn:aws:codeconnections: connection is used as codeconnections:UseConnection:
+    # https://docs.aws.amazon.com/dtconsole/latest/userguide/rename.html
+    assert ("codeconnections:UseConnection", connection) in granted
+
+
+def test_the_artifacts_are_versioned_logged_and_encrypted_with_their_own_key(template):
+    (pipeline,) = [
+        r["Properties"] for r in template["Resources"].values()
+        if r["Type"] == "AWS::CodePipeline::Pipeline"
+    ]  # fmt: skip
+    store = pipeline["ArtifactStore"]
+    bucket = template["Resources"][readable(store["Location"]).strip("<>")]["Properties"]
+    key = readable(store["EncryptionKey"]["Id"]).strip("<>").split(".")[0]
+
+    assert bucket["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert "DestinationBucketName" in bucket["LoggingConfiguration"]
+    (encryption,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert readable(encryption["ServerSideEncryptionByDefault"]["KMSMasterKeyID"]) == f"<{key}.Arn>"
+    assert template["Resources"][key]["Properties"]["EnableKeyRotation"] is True
+
+
+def test_the_pipeline_alerts_reach_the_configured_slack_channel(template):
+    (channel,) = [
+        r["Properties"] for r in template["Resources"].values()
+        if r["Type"] == "AWS::Chatbot::SlackChannelConfiguration"
+    ]  # fmt: skip
+    parameter = template["Parameters"][channel["SlackChannelId"]["Ref"]]
+
+    assert parameter["Default"] == "/energy-auction/pipeline/slack-channel-id"
+    (topic,) = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
+    assert channel["SnsTopicArns"] == [{"Ref": topic}]
+
+
+def test_each_account_gets_its_api_gateway_logging_role_once_before_its_stage(synthesized):
+    stacks = synthesized.stacks()
+    setting_up = {
+        stack.account: stack
+        for stack in stacks
+        if "AWS::ApiGateway::Account" in {r["Type"] for r in stack.template()["Resources"].values()}
+    }
+    auction = [stack for stack in stacks if stack.name.endswith("/Auction")]
+
+    # One per account (the test app's three stages are in three accounts), in a stack of
+    # its own that the account's stage deploys first.
+    settings = [
+        (stack.name, logical_id)
+        for stack in stacks
+        for logical_id, r in stack.template()["Resources"].items()
+        if r["Type"] == "AWS::ApiGateway::Account"
+    ]
+    assert len(settings) == len({stack.account for stack in auction})
+    assert {s.stack_name for s in setting_up.values()} == {"energy-auction-account"}
+    assert set(setting_up) == {stack.account for stack in auction}
+    for stack in auction:
+        settings_stack = setting_up[stack.account].template_path.name.split(".")[0]
+        assert settings_stack in stack.dependencies, stack.name
