@@ -6,25 +6,16 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from domain.auction import OrderResult
-    from domain.results import RunPosition
+    from domain.results import RunRef
 
 
-def rejected_order_alert(order: OrderResult, where: RunPosition | None) -> str:
-    """The text of the alert for an order the auction rejected.
+def rejected_order_alert(order: OrderResult, run: RunRef | None) -> str:
+    """The text of the error for an order the auction rejected, handed over alone.
 
     >>> from domain.auction import OrderResult, OrderStatus
     >>> rejected_order_alert(OrderResult(OrderStatus.REJECTED, 2), None)
     'Order rejected by the auction: power 2'
     """
-    return f"Order rejected by the auction: power {order.power}{_located(where)}"
-
-
-def failed_order_alert(order: OrderResult, where: RunPosition | None, error: str) -> str:
-    """The text of the alert for an order that could not be stored."""
-    return f"Order could not be stored: power {order.power}{_located(where)}: {error}"
-
-
-def _located(where: RunPosition | None) -> str:
-    if where is None:
-        return ""
-    return f" (order {where.position} of auction run {where.run_id})"
+    named = f" {order.record_id}" if order.record_id is not None else ""
+    located = f" (auction run {run.run_id})" if run is not None else ""
+    return f"Order{named} rejected by the auction: power {order.power}{located}"

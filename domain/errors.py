@@ -26,8 +26,20 @@ class BatchTooLargeError(DomainError):
     """An order batch is over the byte or record limit."""
 
 
+class DecidedOrderChangedError(DomainError):
+    """A batch changes orders the auction has already decided: `record_ids` names them."""
+
+    def __init__(self, record_ids: tuple[str, ...]) -> None:
+        self.record_ids = record_ids
+        super().__init__(f"{len(record_ids)} order(s) already decided by the auction differ")
+
+
 class InvalidOrderResultError(DomainError):
     """An order result from the auction does not follow the contract."""
+
+
+class InvalidAuctionResultsError(DomainError):
+    """The auction platform's answer for a run does not decide each submitted order once."""
 
 
 class OrderRejectedError(DomainError):

@@ -18,8 +18,16 @@ import attrs
 
 from domain.errors import BatchTooLargeError, InvalidBatchError
 
-# Attributes the service sets itself; a client may not send them.
-RESERVED_ATTRIBUTES = frozenset({"ttl"})
+# Attributes the service keeps on each order's item (see domain/lifecycle.py); a client
+# may not send them.
+TTL = "ttl"  # expiry, epoch seconds: DynamoDB's TTL deletes the item after it
+POSTED_AT = "posted_at"  # when the POST stored it, epoch milliseconds
+OPEN_SHARD = "open_shard"  # present while the order is open: the open-orders index's key
+DIGEST = "digest"  # what was sent, hashed: tells a resent order from a changed one
+OUTCOME = "outcome"  # the auction's decision, once recorded
+RESERVED_ATTRIBUTES = frozenset({TTL, POSTED_AT, OPEN_SHARD, DIGEST, OUTCOME})
+# Room kept on every item for those attributes, the outcome recorded later included.
+SERVICE_ATTRIBUTE_BYTES = 1024
 
 # DynamoDB's own limits (see the README's "Order batches" section).
 DYNAMODB_MAX_DEPTH = 32
@@ -32,9 +40,6 @@ DYNAMODB_MAX_EXPONENT = 125  # largest magnitude: 9.99..E+125
 # counts at most 21 bytes for one.
 _INT_LIMIT = 10**DYNAMODB_MAX_SIGNIFICANT_DIGITS
 _INT_BYTES = 21
-
-# Bytes the `ttl` attribute adds to every stored item: its name and a 10-digit number.
-_TTL_ATTRIBUTE_BYTES = len("ttl") + 7
 
 
 @attrs.frozen
@@ -75,10 +80,6 @@ class OrderBatch:
     @property
     def record_ids(self) -> tuple[str, ...]:
         return tuple(record["record_id"] for record in self.records)
-
-    def items(self, ttl: int) -> list[dict[str, Any]]:
-        """The records as table items, each with its expiry."""
-        return [{**record, "ttl": ttl} for record in self.records]
 
 
 def parse_order_batch(body: str | bytes, limits: BatchLimits = DEFAULT_LIMITS) -> OrderBatch:
@@ -202,7 +203,7 @@ def _check_records(records: list[Any], limits: BatchLimits, problems: _ProblemLi
             seen_ids[record_id] = index
         else:
             _check_record_id(index, record_id, limits, seen_ids, problems)
-        size = _TTL_ATTRIBUTE_BYTES
+        size = SERVICE_ATTRIBUTE_BYTES
         for name, value in record.items():
             if name.isascii() and name and name not in RESERVED_ATTRIBUTES:
                 size += len(name)

@@ -1,4 +1,11 @@
-"""What to do with one order result, and where a stored result goes."""
+"""What to do with each order's decision: the document stored, the outcome recorded.
+
+An accepted order is stored as a JSON document carrying its `record_id`, at a key derived
+from the record_id and the day of the run that decided it, so a retry or a re-drive finds
+the same key (and leaves the first document stored). Every decided order's item records
+its `Outcome`. The seed's contract stands for one order handed over alone: accepted, it is
+stored; rejected, `decide` raises `OrderRejectedError`.
+"""
 
 from __future__ import annotations
 
@@ -16,94 +23,163 @@ RESULTS_PREFIX = "orders/"
 
 
 @attrs.frozen
-class RunPosition:
-    """Which auction run an order result came from, and its place in that run's list."""
+class RunRef:
+    """The auction run a decision came from."""
 
     run_id: str = attrs.field()
     started_at: datetime = attrs.field()
-    position: int = attrs.field(validator=attrs.validators.ge(0))
 
     @run_id.validator
     def _not_empty(self, _attribute: Any, value: str) -> None:
         if not value:
             raise ValueError("run_id must not be empty")
 
+    @classmethod
+    def from_payload(cls, payload: Any) -> RunRef:
+        """`{"id": ..., "started_at": "<ISO 8601>"}`, as the workflow passes it."""
+        try:
+            return cls(str(payload["id"]), datetime.fromisoformat(payload["started_at"]))
+        except (KeyError, TypeError, ValueError) as error:
+            raise InvalidOrderResultError(f"the run is malformed: {error!r}") from None
+
 
 @attrs.frozen
-class StoreRequest:
-    """Lambda B's input: one order result, and where it sits when a workflow run sent it."""
+class Decision:
+    """One order's decision as a run hands it on: the platform's answer, for which posting."""
 
-    order: OrderResult
-    where: RunPosition | None = None
+    result: OrderResult
+    posted_at: int  # the order's posted_at when it was submitted: a re-posted order differs
+
+    def to_payload(self) -> dict[str, Any]:
+        return {**self.result.to_payload(), "posted_at": self.posted_at}
+
+    @classmethod
+    def from_payload(cls, payload: Any) -> Decision:
+        result = OrderResult.from_payload(payload)
+        posted_at = payload.get("posted_at")
+        if result.record_id is None or type(posted_at) is not int:
+            raise InvalidOrderResultError(
+                f"a decision needs a record_id and an integer posted_at: {payload!r}"
+            )
+        return cls(result=result, posted_at=posted_at)
+
+
+@attrs.frozen
+class Outcome:
+    """The decision as the order's item records it."""
+
+    status: OrderStatus
+    power: Any
+    run_id: str
+    run_started_at: str  # ISO 8601, UTC
+    recorded_at: str  # ISO 8601, UTC: when this outcome was recorded
+    result_key: str | None  # where the accepted order's document is
+
+    def to_item_value(self) -> dict[str, Any]:
+        return {
+            "status": self.status.value,
+            "power": self.power,
+            "run_id": self.run_id,
+            "run_started_at": self.run_started_at,
+            "recorded_at": self.recorded_at,
+            "result_key": self.result_key,
+        }
 
 
 @attrs.frozen
 class StoreOrder:
-    """The decision for an accepted order: this document under this key."""
+    """An accepted order's document and the key it goes under."""
 
     key: str
     document: dict[str, Any]
 
 
-def parse_store_request(event: Any) -> StoreRequest:
-    """Read Lambda B's event: `{"order": ..., "run": {...}, "position": n}` or a bare order.
+def accepted_document(result: OrderResult, run: RunRef) -> StoreOrder:
+    """The document of an accepted order decided in `run`.
 
-    >>> parse_store_request({"status": "accepted", "power": 1}).where is None
-    True
+    >>> at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
+    >>> accepted_document(OrderResult(OrderStatus.ACCEPTED, 4, "id/1"), RunRef("r-1", at)).key
+    'orders/2026/11/24/id%2F1.json'
     """
-    if isinstance(event, dict) and "order" in event:
-        return StoreRequest(order=OrderResult.from_payload(event["order"]), where=_where(event))
-    return StoreRequest(order=OrderResult.from_payload(event))
-
-
-def _where(event: dict[str, Any]) -> RunPosition:
-    try:
-        run = event["run"]
-        return RunPosition(
-            run_id=str(run["id"]),
-            started_at=datetime.fromisoformat(run["started_at"]),
-            position=int(event["position"]),
-        )
-    except (KeyError, TypeError, ValueError) as error:
-        raise InvalidOrderResultError(f"the run and position are malformed: {error!r}") from None
-
-
-def decide(request: StoreRequest, *, now: datetime, unique_id: str) -> StoreOrder:
-    """Accepted: store it (see `result_key`). Rejected: raise `OrderRejectedError`."""
-    order = request.order
-    if order.status is OrderStatus.REJECTED:
-        raise OrderRejectedError(rejected_order_alert(order, request.where), order)
+    assert result.status is OrderStatus.ACCEPTED
+    assert result.record_id is not None
     return StoreOrder(
-        key=result_key(request.where, now=now, unique_id=unique_id),
-        document=order.to_payload(),
+        key=result_key(result.record_id, day=run.started_at),
+        document={
+            **result.to_payload(),
+            "run_id": run.run_id,
+            "run_started_at": _iso(run.started_at),
+        },
     )
 
 
-def result_key(where: RunPosition | None, *, now: datetime, unique_id: str) -> str:
-    """The object key of a stored order result, under `orders/`, dated.
+def outcome(result: OrderResult, run: RunRef, *, now: datetime) -> Outcome:
+    """What the order's item records of its decision, recorded at `now`."""
+    stored = result.status is OrderStatus.ACCEPTED and result.record_id is not None
+    return Outcome(
+        status=result.status,
+        power=result.power,
+        run_id=run.run_id,
+        run_started_at=_iso(run.started_at),
+        recorded_at=_iso(now),
+        result_key=result_key(result.record_id, day=run.started_at) if stored else None,
+    )
 
-    From a workflow run, the key derives from the run and the position only, so storing
-    the same order again (a retry) overwrites rather than duplicates. Without a run, a
-    unique id keeps two orders stored in the same millisecond apart.
 
-    >>> from datetime import UTC
+def result_key(record_id: str, *, day: datetime) -> str:
+    """The key of an accepted order's document: its record_id, under its run's day.
+
+    Percent-encoding keeps every record_id one key segment, and distinct ones distinct.
+    A record_id reused for a new order (after the first expired) is decided on another
+    day, under another key.
+    """
+    return f"{RESULTS_PREFIX}{_utc(day):%Y/%m/%d}/{quote(record_id, safe='')}.json"
+
+
+@attrs.frozen
+class StoreRequest:
+    """Lambda B handed one order (the seed's contract), and the run it came from if any."""
+
+    order: OrderResult
+    run: RunRef | None = None
+
+
+def parse_store_request(event: Any) -> StoreRequest:
+    """Read `{"order": {...}, "run": {...}}` or a bare order (the seed's shape).
+
+    >>> parse_store_request({"status": "accepted", "power": 1}).run is None
+    True
+    """
+    if isinstance(event, dict) and "order" in event:
+        return StoreRequest(
+            order=OrderResult.from_payload(event["order"]),
+            run=RunRef.from_payload(event.get("run")),
+        )
+    return StoreRequest(order=OrderResult.from_payload(event))
+
+
+def decide(request: StoreRequest, *, now: datetime, unique_id: str) -> StoreOrder:
+    """Accepted: store it (keyed by record_id, or uniquely when it has none). Rejected:
+    raise `OrderRejectedError`, as the seed's Lambda B did.
+
     >>> at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    >>> result_key(RunPosition("run-1", at, 3), now=at, unique_id="x")
-    'orders/2026/11/24/run-1/order-00003.json'
-    >>> result_key(None, now=at, unique_id="ab12")
+    >>> decide(StoreRequest(OrderResult(OrderStatus.ACCEPTED, 1)), now=at, unique_id="ab12").key
     'orders/2026/11/24/order_20261124T090000000Z_ab12.json'
     """
-    if where is not None:
-        day = _utc(where.started_at).strftime("%Y/%m/%d")
-        return f"{RESULTS_PREFIX}{day}/{_key_part(where.run_id)}/order-{where.position:05d}.json"
+    order = request.order
+    if order.status is OrderStatus.REJECTED:
+        raise OrderRejectedError(rejected_order_alert(order, request.run), order)
+    run = request.run or RunRef("none", now)
+    if order.record_id is not None:
+        return accepted_document(order, run)
     now = _utc(now)
     stamp = now.strftime("%Y%m%dT%H%M%S") + f"{now.microsecond // 1000:03d}Z"
-    return f"{RESULTS_PREFIX}{now:%Y/%m/%d}/order_{stamp}_{_key_part(unique_id)}.json"
+    key = f"{RESULTS_PREFIX}{now:%Y/%m/%d}/order_{stamp}_{quote(unique_id, safe='')}.json"
+    return StoreOrder(key=key, document=order.to_payload())
 
 
-def _key_part(text: str) -> str:
-    """`text` made safe for one key segment; percent-encoding keeps distinct texts distinct."""
-    return quote(text, safe="")
+def _iso(moment: datetime) -> str:
+    return _utc(moment).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _utc(moment: datetime) -> datetime:

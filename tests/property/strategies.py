@@ -8,6 +8,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from domain.orders import RESERVED_ATTRIBUTES
+
 # Numbers DynamoDB holds: up to 38 significant digits, magnitude 1E-130 .. <1E+126.
 storable_numbers = st.builds(
     lambda digits, exponent, negative: Decimal(f"{'-' if negative else ''}{digits}E{exponent}"),
@@ -17,7 +19,7 @@ storable_numbers = st.builds(
 )
 
 attribute_names = st.text(min_size=1, max_size=12).filter(
-    lambda name: name not in {"ttl", "record_id"}
+    lambda name: name not in RESERVED_ATTRIBUTES | {"record_id"}
 )
 utf8_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=20)
 

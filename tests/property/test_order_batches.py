@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from domain.errors import BatchTooLargeError, InvalidBatchError
-from domain.orders import OrderBatch, parse_order_batch
+from domain.lifecycle import OPEN_SHARDS, order_item
+from domain.orders import RESERVED_ATTRIBUTES, OrderBatch, parse_order_batch
 from tests.property.strategies import order_batches, to_json
 
 json_documents = st.recursive(
@@ -47,11 +48,13 @@ def test_bytes_and_text_bodies_parse_alike(records):
 
 
 @given(order_batches(), st.integers(min_value=0, max_value=2**31))
-def test_items_carry_the_given_ttl_and_every_attribute(records, ttl):
-    items = parse_order_batch(to_json(records)).items(ttl)
+def test_items_carry_every_attribute_and_the_service_s_own(records, ttl):
+    batch = parse_order_batch(to_json(records))
+    items = [order_item(record, ttl=ttl, posted_at=ttl * 1000) for record in batch.records]
 
-    assert [{k: v for k, v in item.items() if k != "ttl"} for item in items] == records
+    assert [{k: v for k, v in i.items() if k not in RESERVED_ATTRIBUTES} for i in items] == records
     assert {item["ttl"] for item in items} == {ttl}
+    assert all(0 <= item["open_shard"] < OPEN_SHARDS for item in items)
 
 
 @given(order_batches().filter(lambda records: len(records) > 1), st.data())
