@@ -8,11 +8,14 @@ is not even imported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
+
+T = TypeVar("T")
 
 LOGGER = logging.getLogger("auction")
 LOGGER.setLevel(logging.INFO)
@@ -53,6 +56,29 @@ def traced(name: str, **annotations: str | int | bool) -> Iterator[None]:
             for key, value in annotations.items():
                 subsegment.put_annotation(key, value)
         yield
+
+
+def propagator() -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """Wrap a function run in worker threads so its AWS calls join this thread's trace.
+
+    The X-Ray SDK keeps the current segment per thread; a worker starts with none.
+    """
+    if _recorder is None:
+        return lambda function: function
+    entity = _recorder.get_trace_entity()
+
+    def wrap(function: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(function)
+        def in_trace(*args: Any) -> T:
+            _recorder.set_trace_entity(entity)
+            try:
+                return function(*args)
+            finally:
+                _recorder.clear_trace_entities()
+
+        return in_trace
+
+    return wrap
 
 
 def log_request(context: Any, message: str, **fields: Any) -> None:

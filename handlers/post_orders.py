@@ -1,30 +1,34 @@
 """POST /orders (the seed's POST lambda): validate a batch of orders and store it for 24 h.
 
-201: every record stored. 400: the batch broke rules, each named, and nothing was written.
-405: not a POST. 413: over the size limits. 503: the table did not take every record in
-time; some may be stored, and sending the same batch again is safe (`record_id` is the key).
+201: every record is held: new ones stored, changed open ones replaced, resent ones left
+as they were, decided ones with their outcome. 400: the batch broke rules, each named,
+and nothing was written. 405: not a POST. 409: the batch changes orders the auction has
+decided. 413: over the size limits. 503: the table did not confirm every record in
+time; some may be stored, and sending the same batch again is safe.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import functools
-import json
 import os
 import time
 from typing import Any
 
 from botocore.config import Config
 
-from domain.errors import BatchTooLargeError, InvalidBatchError
+from domain.errors import BatchTooLargeError, DecidedOrderChangedError, InvalidBatchError
 from domain.expiry import expires_at
-from domain.orders import Problem, parse_order_batch
+from domain.lifecycle import WritePlan, plan_writes
+from domain.orders import OrderBatch, parse_order_batch
 from handlers import aws_clients, observability
-from handlers.table_writer import write_items
+from handlers.api_events import answer, body_of, logged, wrong_method
+from handlers.backoff import Backoff
+from handlers.table_reader import ReadIncompleteError, read_stored
+from handlers.table_writer import put_unless_decided, write_items
 
 observability.install_tracing()
 
+ROUTE = "POST /orders"
 # One DynamoDB call may take at most ATTEMPTS * (CONNECT + READ) seconds plus botocore's
 # short backoff; no new call starts with less than that left, so the answer beats the
 # Lambda timeout (itself under API Gateway's 29 s).
@@ -52,45 +56,46 @@ def _orders_table() -> tuple[Any, str]:
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     method = event.get("httpMethod")
     if method != "POST":
-        return _answer(405, {"message": f"{method} is not allowed here; use POST"}, Allow="POST")
+        return wrong_method(method, "POST")
     try:
-        batch = parse_order_batch(_body(event))
+        batch = parse_order_batch(body_of(event))
     except BatchTooLargeError as error:
-        return _logged(context, _answer(413, {"message": str(error)}))
+        return logged(context, ROUTE, answer(413, {"message": str(error)}))
     except InvalidBatchError as error:
-        return _logged(context, _answer(400, _problems(error)))
-
-    ttl = expires_at(time.time())
-    client, table_name = _orders_table()
+        return logged(context, ROUTE, answer(400, _problems(error)))
     deadline = time.monotonic() + context.get_remaining_time_in_millis() / 1000 - WORST_CALL_SECONDS
-    with observability.traced("store_orders", records=len(batch.records)):
-        outcome = write_items(
-            client, table_name, batch.items(ttl), key="record_id", deadline=deadline
-        )
-    if not outcome.complete:
-        answer = _answer(
-            503,
-            {
-                "message": "the orders table did not confirm every record in time; "
-                "send the same batch again (it is safe to repeat)",
-                "unconfirmed_record_ids": list(outcome.unwritten),
-            },
-            **{"Retry-After": str(RETRY_AFTER_SECONDS)},
-        )
-        return _logged(context, answer, requests=outcome.requests)
-    answer = _answer(201, {"stored": len(batch.records), "expires_at": ttl})
-    return _logged(context, answer, records=len(batch.records), requests=outcome.requests)
-
-
-def _body(event: dict[str, Any]) -> str | bytes:
-    body = event.get("body") or ""
-    if not event.get("isBase64Encoded"):
-        return body
     try:
-        return base64.b64decode(body, validate=True)
-    except (binascii.Error, ValueError):
-        problem = Problem(None, None, "the body is flagged base64-encoded but is not")
-        raise InvalidBatchError((problem,)) from None
+        return _store(batch, context, Backoff.until(deadline))
+    except ReadIncompleteError:
+        return logged(context, ROUTE, _unconfirmed(batch.record_ids))
+    except DecidedOrderChangedError as error:
+        return logged(context, ROUTE, _decided_changed(error.record_ids, stored=0))
+
+
+def _store(batch: OrderBatch, context: Any, backoff: Backoff) -> dict[str, Any]:
+    """Read what the table holds of the batch, then write what differs from it."""
+    now = time.time()
+    ttl = expires_at(now)
+    client, table_name = _orders_table()
+    with observability.traced("read_orders", records=len(batch.records)):
+        held = read_stored(client, table_name, batch.record_ids, backoff=backoff)
+    plan: WritePlan = plan_writes(batch, held, now=now, ttl=ttl)
+    with observability.traced("store_orders", records=plan.stored):
+        amended = put_unless_decided(client, table_name, plan.amended, backoff=backoff)
+        new = write_items(client, table_name, plan.new, backoff=backoff)
+    fields = {"records": len(batch.records), "requests": backoff.requests}
+    if amended.decided:
+        stored = plan.stored - len(amended.decided) - len(amended.unwritten) - len(new.unwritten)
+        return logged(context, ROUTE, _decided_changed(amended.decided, stored=stored), **fields)
+    if amended.unwritten or new.unwritten:
+        return logged(context, ROUTE, _unconfirmed(amended.unwritten + new.unwritten), **fields)
+    body = {
+        "stored": plan.stored,
+        "unchanged": len(plan.unchanged),
+        "already_decided": len(plan.already_decided),
+        "expires_at": ttl,
+    }
+    return logged(context, ROUTE, answer(201, body), **fields)
 
 
 def _problems(error: InvalidBatchError) -> dict[str, Any]:
@@ -101,14 +106,20 @@ def _problems(error: InvalidBatchError) -> dict[str, Any]:
     }
 
 
-def _answer(status: int, body: dict[str, Any], **headers: str) -> dict[str, Any]:
-    return {
-        "statusCode": status,
-        "headers": {"Content-Type": "application/json", **headers},
-        "body": json.dumps(body),
-    }
+def _decided_changed(record_ids: tuple[str, ...], *, stored: int) -> dict[str, Any]:
+    message = "the auction has decided these orders, which cannot change; " + (
+        "nothing was stored" if stored == 0 else f"the batch's other {stored} record(s) were stored"
+    )
+    return answer(409, {"message": message, "record_ids": list(record_ids)})
 
 
-def _logged(context: Any, answer: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    observability.log_request(context, "POST /orders", status=answer["statusCode"], **fields)
-    return answer
+def _unconfirmed(record_ids: tuple[str, ...]) -> dict[str, Any]:
+    return answer(
+        503,
+        {
+            "message": "the orders table did not confirm every record in time; "
+            "send the same batch again (it is safe to repeat)",
+            "unconfirmed_record_ids": list(record_ids),
+        },
+        **{"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )

@@ -1,10 +1,16 @@
-"""Lambda B: store one accepted order result in S3; a rejected one raises.
+"""Lambda B: record the auction's decisions, one chunk of a run per call.
 
-The event is one order of Lambda A's list, either bare or as the workflow sends it:
-`{"order": {...}, "run": {"id": ..., "started_at": ...}, "position": n}`. A rejected
-order raises `OrderRejectedError`, which the workflow catches to alert. Storing is
-idempotent: the key derives from the run and position, and an object already there
-(an earlier attempt that succeeded) is left as it is.
+For each decision of the chunk (see domain/runs.py): an accepted order's document is
+stored under `orders/` (once: an object already there, from an earlier attempt, is left
+as it is), and the order's item records the outcome (once, and never on an order that
+expired, was deleted or was posted anew). What became of each decision is written beside
+the chunk and returned; a rejection is an outcome like any other, not an error. If a
+decision could not be recorded for a reason a retry may mend, the call fails after
+recording all the others, so the workflow retries it: every step is idempotent.
+
+The seed's contract stands for one order handed over alone (`{"order": {...}, "run":
+{...}}` or the bare `{"status", "power"}`): accepted, it is stored; rejected, the call
+raises `OrderRejectedError`.
 """
 
 from __future__ import annotations
@@ -13,47 +19,192 @@ import functools
 import json
 import os
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
-from domain.results import decide, parse_store_request
+from domain.auction import OrderStatus
+from domain.errors import DomainError
+from domain.orders import OUTCOME, POSTED_AT, TTL
+from domain.results import Decision, RunRef, accepted_document, decide, outcome, parse_store_request
+from domain.runs import ChunkOutcome, ChunkRef, Failure, outcome_key
 from handlers import aws_clients, observability
+from handlers.dynamodb_items import from_item, to_attribute_value
+from handlers.run_files import RunFiles
 
 observability.install_tracing()
 
-# A slow S3 fails the call well inside the function's timeout (botocore's defaults wait
-# 60 s per read), so the workflow retries and alerts with S3's own error.
-_S3_CONFIG = Config(
-    connect_timeout=2, read_timeout=5, retries={"mode": "standard", "total_max_attempts": 3}
+# A slow S3 or DynamoDB fails the call well inside the function's timeout (botocore's
+# defaults wait 60 s per read), so the workflow retries and reports the service's error.
+_CONFIG = Config(
+    connect_timeout=2,
+    read_timeout=5,
+    retries={"mode": "standard", "total_max_attempts": 3},
+    max_pool_connections=16,
 )
+# Decisions recorded at once: each is a few calls that mostly wait on the network.
+PARALLEL_DECISIONS = 8
+
+
+class ChunkIncompleteError(Exception):
+    """Some decisions of the chunk could not be recorded; a retry of the call may."""
 
 
 @functools.cache
-def _results_bucket() -> tuple[Any, str]:
-    """The S3 client and bucket name, built once per container."""
-    return aws_clients.client("s3", _S3_CONFIG), os.environ["RESULTS_BUCKET_NAME"]
+def _aws() -> tuple[Any, Any, str, str]:
+    """S3 and DynamoDB clients, the results bucket and the orders table, once per container."""
+    return (
+        aws_clients.client("s3", _CONFIG),
+        aws_clients.client("dynamodb", _CONFIG),
+        os.environ["RESULTS_BUCKET_NAME"],
+        os.environ.get("ORDERS_TABLE_NAME", ""),
+    )
 
 
-def handler(event: dict[str, Any], context: Any) -> dict[str, str]:
-    request = parse_store_request(event)
-    with observability.traced("decide_order", status=request.order.status.value):
-        decision = decide(request, now=datetime.now(UTC), unique_id=uuid.uuid4().hex)
-    s3, bucket = _results_bucket()
+@functools.cache
+def _run_files() -> RunFiles:
+    return RunFiles(_aws()[0], os.environ["RUNS_BUCKET_NAME"])
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    if isinstance(event, dict) and "chunk" in event:
+        return _store_chunk(
+            ChunkRef.from_payload(event["chunk"]), RunRef.from_payload(event["run"]), context
+        )
+    return _store_one(event, context)
+
+
+def _store_chunk(chunk: ChunkRef, run: RunRef, context: Any) -> dict[str, Any]:
+    files = _run_files()
+    payloads = files.get(chunk.key)
+    tracing = observability.propagator()
+    with (
+        observability.traced("record_decisions", chunk=chunk.chunk, decisions=len(payloads)),
+        ThreadPoolExecutor(PARALLEL_DECISIONS) as pool,
+    ):
+        results = list(pool.map(tracing(_record), payloads, [run] * len(payloads)))
+    found = ChunkOutcome(
+        chunk=chunk.chunk,
+        stored=sum(1 for kind, _ in results if kind == "stored"),
+        rejected=tuple(detail for kind, detail in results if kind == "rejected"),
+        gone=tuple(detail for kind, detail in results if kind == "gone"),
+        failed=tuple(detail for kind, detail in results if kind in ("failed", "retry")),
+    )
+    files.put(outcome_key(run.run_id, chunk.chunk), found.to_payload())
+    retry = sum(1 for kind, _ in results if kind == "retry")
+    observability.log_request(
+        context, "chunk recorded", chunk=chunk.chunk, stored=found.stored,
+        rejected=len(found.rejected), gone=len(found.gone), failed=len(found.failed),
+    )  # fmt: skip
+    if retry:
+        raise ChunkIncompleteError(
+            f"{retry} of {len(payloads)} decisions of chunk {chunk.chunk} not recorded yet"
+        )
+    return {
+        "chunk": chunk.chunk,
+        "stored": found.stored,
+        "rejected": len(found.rejected),
+        "gone": len(found.gone),
+        "failed": len(found.failed),
+    }
+
+
+def _record(payload: Any, run: RunRef) -> tuple[str, Any]:
+    """Record one decision: ("stored" | "rejected" | "gone", record_id), or a failure:
+    ("failed", Failure) for a decision outside the contract, ("retry", Failure) else."""
+    try:
+        decision = Decision.from_payload(payload)
+    except DomainError as error:
+        record_id = payload.get("record_id") if isinstance(payload, dict) else None
+        return "failed", Failure(str(record_id), f"not a valid decision: {error}")
+    result = decision.result
+    try:
+        if result.status is OrderStatus.ACCEPTED:
+            document = accepted_document(result, run)
+            _put_once(document.key, document.document)
+        recorded = _record_outcome(decision, run)
+    except (ClientError, BotoCoreError) as error:
+        return "retry", Failure(str(result.record_id), _reason(error))
+    if not recorded:
+        return "gone", result.record_id
+    return ("stored" if result.status is OrderStatus.ACCEPTED else "rejected"), result.record_id
+
+
+def _put_once(key: str, document: dict[str, Any]) -> bool:
+    """Store `document` at `key` unless an object is there already; True if written."""
+    s3, _, bucket, _ = _aws()
     try:
         s3.put_object(
             Bucket=bucket,
-            Key=decision.key,
-            Body=json.dumps(decision.document).encode(),
+            Key=key,
+            Body=json.dumps(document).encode(),
             ContentType="application/json",
             IfNoneMatch="*",  # an earlier attempt stored it already: keep that one
         )
-        written = True
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "PreconditionFailed":
             raise
-        written = False
+        return False
+    return True
+
+
+def _record_outcome(decision: Decision, run: RunRef) -> bool:
+    """Record the outcome on the order's item, once; False if the order is gone."""
+    _, dynamodb, _, table = _aws()
+    now = datetime.now(UTC)
+    record_id = decision.result.record_id
+    names = {"#outcome": OUTCOME, "#posted": POSTED_AT, "#ttl": TTL, "#shard": "open_shard"}
+    try:
+        dynamodb.update_item(
+            TableName=table,
+            Key={"record_id": {"S": record_id}},
+            UpdateExpression="SET #outcome = :outcome REMOVE #shard",
+            # The order posted then, still live, not yet decided: an expired or deleted
+            # order is not resurrected, a re-posted one not given another's decision, and
+            # a repeated update changes nothing.
+            ConditionExpression=(
+                "#posted = :posted AND #ttl > :now AND attribute_not_exists(#outcome)"
+            ),
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues={
+                ":outcome": to_attribute_value(
+                    outcome(decision.result, run, now=now).to_item_value()
+                ),
+                ":posted": {"N": str(decision.posted_at)},
+                ":now": {"N": str(int(now.timestamp()))},
+            },
+        )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            raise
+        return _already_recorded(dynamodb, table, decision)
+    return True
+
+
+def _already_recorded(dynamodb: Any, table: str, decision: Decision) -> bool:
+    """After a refused update: was this decision recorded already (a retry), or is it gone?"""
+    item = dynamodb.get_item(
+        TableName=table, Key={"record_id": {"S": decision.result.record_id}}, ConsistentRead=True
+    ).get("Item")
+    held = from_item(item) if item else {}
+    return held.get(POSTED_AT) == decision.posted_at and OUTCOME in held
+
+
+def _reason(error: Exception) -> str:
+    if isinstance(error, ClientError):
+        details = error.response.get("Error", {})
+        return f"{error.operation_name}: {details.get('Code')}: {details.get('Message')}"
+    return f"{type(error).__name__}: {error}"
+
+
+def _store_one(event: Any, context: Any) -> dict[str, str]:
+    """The seed's contract: one order; accepted is stored, rejected raises."""
+    request = parse_store_request(event)
+    with observability.traced("decide_order", status=request.order.status.value):
+        decision = decide(request, now=datetime.now(UTC), unique_id=uuid.uuid4().hex)
+    written = _put_once(decision.key, decision.document)
     observability.log_request(context, "order result stored", key=decision.key, written=written)
-    return {"bucket": bucket, "key": decision.key}
+    return {"bucket": _aws()[2], "key": decision.key}

@@ -1,44 +1,35 @@
-"""Writing items to DynamoDB with BatchWriteItem until all are in or time runs out.
+"""Writing order items to DynamoDB until all are in or time runs out.
 
-Items are serialized here, into DynamoDB's wire format, for the low-level client.
+New orders go 25 a request (BatchWriteItem); changed open orders go 100 a transaction,
+each put only while the order is still undecided, so no write ever replaces an outcome.
 """
 
 from __future__ import annotations
 
-import random
-import time
 from collections import deque
-from collections.abc import Callable, Sequence
-from decimal import Context, Decimal
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
 from botocore.exceptions import ClientError
 
-from domain.orders import DYNAMODB_MAX_SIGNIFICANT_DIGITS
+from domain.orders import OUTCOME
+from handlers.backoff import Backoff, is_retryable
+from handlers.dynamodb_items import to_item
 
 BATCH_SIZE = 25  # BatchWriteItem's maximum
-BACKOFF_BASE_SECONDS = 0.05
-BACKOFF_CAP_SECONDS = 2.0
-
-# Errors that say "not now" rather than "never": the chunk is tried again.
-RETRYABLE_ERRORS = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-    }
-)
+TRANSACTION_SIZE = 100  # TransactWriteItems' maximum
+KEY = "record_id"
 
 
 @attrs.frozen
 class WriteOutcome:
-    """How a write went: requests sent, and the keys not confirmed written (none: all in)."""
+    """How a write went: requests sent, the keys not confirmed written (none: all in), and
+    the keys not written because their order was decided meanwhile."""
 
     requests: int
     unwritten: tuple[str, ...]
+    decided: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -46,40 +37,24 @@ class WriteOutcome:
 
 
 def write_items(
-    client: Any,
-    table_name: str,
-    items: Sequence[dict[str, Any]],
-    *,
-    key: str,
-    deadline: float,
-    clock: Callable[[], float] = time.monotonic,
-    sleep: Callable[[float], None] = time.sleep,
-    jitter: Callable[[], float] = random.random,
+    client: Any, table_name: str, items: Sequence[dict[str, Any]], *, backoff: Backoff
 ) -> WriteOutcome:
     """Put every item, 25 a request, retrying what DynamoDB leaves unprocessed.
 
-    Retries back off exponentially with full jitter and stop before `deadline` (a `clock`
-    reading), so the caller can still answer. Errors that are not transient propagate.
+    Retries stop before the backoff's deadline, so the caller can still answer. Errors
+    that are not transient propagate.
     """
-    pending = deque({"PutRequest": {"Item": table_item(item)}} for item in items)
-    requests = 0
-    consecutive_failures = 0
-    while pending and clock() < deadline:
+    pending = deque({"PutRequest": {"Item": to_item(item)}} for item in items)
+    while pending and backoff.time_left():
         chunk = [pending.popleft() for _ in range(min(BATCH_SIZE, len(pending)))]
-        requests += 1
         unprocessed = _put_chunk(client, table_name, chunk)
+        backoff.sent(progressed=not unprocessed)
         pending.extend(unprocessed)
-        if not unprocessed:
-            consecutive_failures = 0
-            continue
-        consecutive_failures += 1
-        delay = jitter() * min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * 2**consecutive_failures)
-        if clock() + delay >= deadline:
+        if unprocessed and not backoff.wait():
             break
-        sleep(delay)
     return WriteOutcome(
-        requests=requests,
-        unwritten=tuple(request["PutRequest"]["Item"][key]["S"] for request in pending),
+        requests=backoff.requests,
+        unwritten=tuple(request["PutRequest"]["Item"][KEY]["S"] for request in pending),
     )
 
 
@@ -88,47 +63,55 @@ def _put_chunk(client: Any, table_name: str, chunk: list[dict[str, Any]]) -> lis
     try:
         response = client.batch_write_item(RequestItems={table_name: chunk})
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") not in RETRYABLE_ERRORS:
+        if not is_retryable(error):
             raise
         return chunk
     return response.get("UnprocessedItems", {}).get(table_name, [])
 
 
-def table_item(item: dict[str, Any]) -> dict[str, Any]:
-    """A validated record (`domain.orders`) in DynamoDB's wire format."""
-    return {name: _attribute_value(value) for name, value in item.items()}
+def put_unless_decided(
+    client: Any, table_name: str, items: Sequence[dict[str, Any]], *, backoff: Backoff
+) -> WriteOutcome:
+    """Replace open orders, 100 a transaction, each only while it has no outcome.
 
-
-def _attribute_value(value: Any) -> dict[str, Any]:
-    kind = type(value)
-    if kind is str:
-        return {"S": value}
-    if kind is int:
-        text = str(value)
-        fits = len(text) <= DYNAMODB_MAX_SIGNIFICANT_DIGITS  # most do: no Decimal needed
-        return {"N": text if fits else _number(Decimal(value))}
-    if kind is Decimal:
-        return {"N": _number(value)}
-    if kind is bool:
-        return {"BOOL": value}
-    if value is None:
-        return {"NULL": True}
-    if kind is list:
-        return {"L": [_attribute_value(element) for element in value]}
-    if kind is dict:
-        return {"M": {name: _attribute_value(element) for name, element in value.items()}}
-    raise TypeError(f"{kind.__name__} is not a value JSON parses to")
-
-
-def _number(value: Decimal) -> str:
-    """The number as sent, unless only its zeros take it past DynamoDB's 38 digits.
-
-    Validation counts significant digits, as DynamoDB does, so 1.000... (50 zeros) is
-    valid; it goes as 1. Exact: the context holds every digit, so nothing is rounded.
+    A transaction is all or nothing: one whose order was decided meanwhile is cancelled,
+    and sent again without that order, which is reported in `decided`.
     """
-    if value.is_zero():
-        return "0"  # whatever its sign or exponent, as DynamoDB keeps it
-    digits = len(value.as_tuple().digits)
-    if digits <= DYNAMODB_MAX_SIGNIFICANT_DIGITS:
-        return str(value)
-    return str(value.normalize(Context(prec=digits)))
+    pending = deque(items[start : start + TRANSACTION_SIZE]
+                    for start in range(0, len(items), TRANSACTION_SIZE))  # fmt: skip
+    decided: list[str] = []
+    while pending and backoff.time_left():
+        chunk = pending.popleft()
+        try:
+            client.transact_write_items(TransactItems=[_put_if_open(table_name, i) for i in chunk])
+            backoff.sent(progressed=True)
+            continue
+        except ClientError as error:
+            reasons = error.response.get("CancellationReasons")
+            if reasons is None and not is_retryable(error):
+                raise
+            backoff.sent(progressed=False)
+        lost = [i for i, r in zip(chunk, reasons or (), strict=False)
+                if r.get("Code") == "ConditionalCheckFailed"]  # fmt: skip
+        decided += [item[KEY] for item in lost]
+        remaining = [item for item in chunk if item not in lost]
+        if remaining:
+            pending.appendleft(remaining)
+            if not lost and not backoff.wait():
+                break
+    return WriteOutcome(
+        requests=backoff.requests,
+        unwritten=tuple(item[KEY] for chunk in pending for item in chunk),
+        decided=tuple(decided),
+    )
+
+
+def _put_if_open(table_name: str, item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": table_name,
+            "Item": to_item(item),
+            "ConditionExpression": "attribute_not_exists(#outcome)",
+            "ExpressionAttributeNames": {"#outcome": OUTCOME},
+        }
+    }

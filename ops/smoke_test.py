@@ -1,4 +1,5 @@
-"""Smoke test of a deployed stage: a signed POST /orders, then one auction run awaited.
+"""Smoke test of a deployed stage: a signed POST /orders, one auction run awaited, and the
+order's outcome read back with a signed GET /orders/{record_id}.
 
 Run by the delivery pipeline after staging deploys, with the stage's outputs:
 `ORDERS_URL`, `STATE_MACHINE_ARN`, and `SMOKE_TEST_ROLE_ARN` (assumed when set, for a
@@ -6,7 +7,7 @@ stage in another account); `RUN_TIMEOUT_SECONDS` and `POLL_SECONDS` bound the wa
 the run. Exit status 0 when the stage works.
 
 A run that gives up with `AuctionResultsNotReady` passes: the simulated platform
-chose never to be ready, and the workflow did what it should.
+chose never to be ready, and the workflow did what it should (the order stays open).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import urllib.error
 import urllib.request
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from botocore.auth import SigV4Auth
@@ -29,12 +31,22 @@ ACCEPTED_RUN_ERRORS = {"AuctionResultsNotReady"}
 
 def signed_post(session: boto3.Session, url: str, body: bytes) -> tuple[int, dict[str, Any]]:
     """POST `body` to `url`, signed with SigV4 for execute-api; (status, JSON answer)."""
-    request = AWSRequest(
-        method="POST", url=url, data=body, headers={"Content-Type": "application/json"}
-    )
+    return signed_request(session, "POST", url, body)
+
+
+def signed_get(session: boto3.Session, url: str) -> tuple[int, dict[str, Any]]:
+    return signed_request(session, "GET", url, None)
+
+
+def signed_request(
+    session: boto3.Session, method: str, url: str, body: bytes | None
+) -> tuple[int, dict[str, Any]]:
+    """`method` `url`, signed with SigV4 for execute-api; (status, JSON answer)."""
+    headers = {"Content-Type": "application/json"} if body is not None else {}
+    request = AWSRequest(method=method, url=url, data=body, headers=headers)
     SigV4Auth(session.get_credentials(), "execute-api", session.region_name).add_auth(request)
     prepared = urllib.request.Request(  # noqa: S310  (the stage's own API URL)
-        url, data=body, headers=dict(request.headers), method="POST"
+        url, data=body, headers=dict(request.headers), method=method
     )
     try:
         with urllib.request.urlopen(prepared, timeout=30) as response:  # noqa: S310
@@ -78,7 +90,8 @@ def session_for(role_arn: str | None) -> boto3.Session:
 def smoke_test(environ: dict[str, str]) -> list[str]:
     """Every failure found; empty when the stage works."""
     session = session_for(environ.get("SMOKE_TEST_ROLE_ARN"))
-    batch = [{"record_id": f"smoke-{uuid.uuid4()}", "parameter_1": "smoke", "parameter_2": 1}]
+    record_id = f"smoke-{uuid.uuid4()}"
+    batch = [{"record_id": record_id, "parameter_1": "smoke", "parameter_2": 1}]
     status, answer = signed_post(session, environ["ORDERS_URL"], json.dumps(batch).encode())
     failures = (
         [] if status == 201 and answer.get("stored") == 1 else [f"POST /orders: {status} {answer}"]
@@ -93,6 +106,11 @@ def smoke_test(environ: dict[str, str]) -> list[str]:
     print(f"auction run -> {run['status']} {run.get('error') or ''}")
     if run["status"] != "SUCCEEDED" and run.get("error") not in ACCEPTED_RUN_ERRORS:
         failures.append(f"auction run: {run['status']} {run.get('error')}: {run.get('cause')}")
+    expected = {"accepted", "rejected"} if run["status"] == "SUCCEEDED" else {"open"}
+    status, order = signed_get(session, f"{environ['ORDERS_URL']}/{quote(record_id, safe='')}")
+    print(f"GET /orders/{record_id} -> {status} {order.get('status')}")
+    if status != 200 or order.get("status") not in expected:
+        failures.append(f"GET /orders/{record_id}: {status} {order}, expected {sorted(expected)}")
     return failures
 
 

@@ -39,6 +39,15 @@ def all_unprocessed(params: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]
     }
 
 
+def unprocessed_keys(params: dict[str, Any]) -> tuple[AWSResponse, dict[str, Any]]:
+    """A BatchGetItem answer that read nothing and hands every key back."""
+    return _http(200), {
+        "Responses": {},
+        "UnprocessedKeys": json.loads(params["body"])["RequestItems"],
+        "ResponseMetadata": {"HTTPStatusCode": 200},
+    }
+
+
 @attrs.define
 class Fault:
     """Answer `service`'s `operation` with `respond(params)` the first `times` calls

@@ -9,10 +9,13 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from domain.lifecycle import OPEN_ORDERS_INDEX
+from domain.orders import OPEN_SHARD, POSTED_AT
 from emulator.lambda_runtime import LambdaContext, cold_start
 
 TABLE_NAME = "orders-test"
 BUCKET_NAME = "order-results-test"
+RUNS_BUCKET_NAME = "auction-runs-test"
 
 
 @pytest.fixture
@@ -23,25 +26,52 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def orders_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The orders table and its open-orders index (the stage's template declares the same:
+    tests/unit/test_auction_stage.py)."""
     dynamodb = boto3.resource("dynamodb")
     table = dynamodb.create_table(
         TableName=TABLE_NAME,
         KeySchema=[{"AttributeName": "record_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[{"AttributeName": "record_id", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "record_id", "AttributeType": "S"},
+            {"AttributeName": OPEN_SHARD, "AttributeType": "N"},
+            {"AttributeName": POSTED_AT, "AttributeType": "N"},
+        ],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": OPEN_ORDERS_INDEX,
+                "KeySchema": [
+                    {"AttributeName": OPEN_SHARD, "KeyType": "HASH"},
+                    {"AttributeName": POSTED_AT, "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
         BillingMode="PAY_PER_REQUEST",
     )
     monkeypatch.setenv("ORDERS_TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("OPEN_ORDERS_INDEX", OPEN_ORDERS_INDEX)
     return table
+
+
+def _bucket(name: str) -> str:
+    """A bucket versioned as the stage's are, so that overwriting would leave a trace."""
+    s3 = boto3.client("s3")
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
+    return name
 
 
 @pytest.fixture
 def results_bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
-    s3 = boto3.client("s3")
-    s3.create_bucket(
-        Bucket=BUCKET_NAME, CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
-    )
-    monkeypatch.setenv("RESULTS_BUCKET_NAME", BUCKET_NAME)
+    monkeypatch.setenv("RESULTS_BUCKET_NAME", _bucket(BUCKET_NAME))
     return BUCKET_NAME
+
+
+@pytest.fixture
+def runs_bucket(aws: None, monkeypatch: pytest.MonkeyPatch) -> str:
+    monkeypatch.setenv("RUNS_BUCKET_NAME", _bucket(RUNS_BUCKET_NAME))
+    return RUNS_BUCKET_NAME
 
 
 @pytest.fixture

@@ -28,12 +28,18 @@ def readable(value: Any) -> str:
     if "Fn::Join" in value:
         separator, parts = value["Fn::Join"]
         return separator.join(readable(part) for part in parts)
+    if "Fn::Select" in value:  # a part of a reference: opaque, but readable
+        index, parts = value["Fn::Select"]
+        return f"<part {index} of {readable(parts)}>"
+    if "Fn::Split" in value:
+        separator, source = value["Fn::Split"]
+        return f"{readable(source)} split by {separator!r}"
     if "Fn::Sub" in value and isinstance(value["Fn::Sub"], str):
         return re.sub(r"\$\{([^}]+)\}", r"<\1>", value["Fn::Sub"])
     raise ValueError(f"unreadable reference {value!r}")
 
 
-def _listed(value: Any) -> list[Any]:
+def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
@@ -48,8 +54,8 @@ def statements_of_role(template: dict[str, Any], role_prefix: str) -> set[tuple[
             continue
         for statement in resource["Properties"]["PolicyDocument"]["Statement"]:
             assert statement["Effect"] == "Allow"
-            for action in _listed(statement["Action"]):
-                for target in _listed(statement["Resource"]):
+            for action in listed(statement["Action"]):
+                for target in listed(statement["Resource"]):
                     granted.add((action, readable(target)))
     return granted
 
@@ -105,10 +111,10 @@ def _applies(statement: Mapping[str, Any], request: Request) -> bool:
         raise ValueError(f"this evaluator does not read {sorted(unknown)}: {statement}")
     if "Principal" in statement and not _principal_matches(statement["Principal"], request):
         return False
-    actions = [a.lower() for a in _listed(statement["Action"])]
+    actions = [a.lower() for a in listed(statement["Action"])]
     if not any(fnmatch.fnmatchcase(request.action.lower(), a) for a in actions):
         return False
-    resources = [normalized(readable(r)) for r in _listed(statement.get("Resource", "*"))]
+    resources = [normalized(readable(r)) for r in listed(statement.get("Resource", "*"))]
     if not any(fnmatch.fnmatchcase(normalized(request.resource), r) for r in resources):
         return False
     return _conditions_hold(statement.get("Condition", {}), request.context)
@@ -118,7 +124,7 @@ def _principal_matches(principal: Any, request: Request) -> bool:
     if principal == "*" or principal == {"AWS": "*"}:
         return True
     for kind, values in principal.items():
-        for value in _listed(values):
+        for value in listed(values):
             text = normalized(readable(value))
             if kind == "Service" and request.principal.get("Service") == text:
                 return True
@@ -150,7 +156,7 @@ def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, str]) 
             actual = context.get(key)
             if actual is None:
                 return False  # a key the request does not carry fails its condition
-            wanted = [normalized(readable(value)) for value in _listed(expected)]
+            wanted = [normalized(readable(value)) for value in listed(expected)]
             if not any(_OPERATORS[operator](normalized(actual), value) for value in wanted):
                 return False
     return True

@@ -8,7 +8,9 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 from auction_constructs.auction_workflow import worst_task_seconds
-from tests.unit.iam import logical_id, readable, statements_of_role
+from domain.lifecycle import OPEN_ORDERS_INDEX
+from domain.orders import RESERVED_ATTRIBUTES
+from tests.unit.iam import listed, logical_id, readable, statements_of_role
 
 pytestmark = pytest.mark.synth
 STAGES = ("Dev", "Staging", "Prod")
@@ -33,13 +35,28 @@ def test_the_orders_table_keys_on_record_id_and_expires_items_by_ttl(dev):
         "AWS::DynamoDB::Table",
         {
             "KeySchema": [{"AttributeName": "record_id", "KeyType": "HASH"}],
-            "AttributeDefinitions": [{"AttributeName": "record_id", "AttributeType": "S"}],
             "BillingMode": "PAY_PER_REQUEST",
             "TimeToLiveSpecification": {"AttributeName": "ttl", "Enabled": True},
             "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True},
             "SSESpecification": {"SSEEnabled": True},
         },
     )
+
+
+def test_open_orders_are_found_through_a_sparse_index_sorted_by_posting(dev):
+    (table,) = resources(dev, "AWS::DynamoDB::Table").values()
+    (index,) = table["Properties"]["GlobalSecondaryIndexes"]
+
+    assert index["IndexName"] == OPEN_ORDERS_INDEX
+    assert index["KeySchema"] == [
+        {"AttributeName": "open_shard", "KeyType": "HASH"},
+        {"AttributeName": "posted_at", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+    types = {
+        a["AttributeName"]: a["AttributeType"] for a in table["Properties"]["AttributeDefinitions"]
+    }
+    assert types == {"record_id": "S", "open_shard": "N", "posted_at": "N"}
 
 
 def test_the_orders_table_is_retained_in_prod_and_destroyed_in_dev(dev, prod):
@@ -133,7 +150,32 @@ def test_post_orders_requires_iam_auth_and_a_validated_body(dev):
     schema = model["Properties"]["Schema"]
     assert schema["type"] == "array"
     assert schema["items"]["required"] == ["record_id"]
-    assert schema["items"]["not"] == {"anyOf": [{"required": ["ttl"]}]}
+    assert schema["items"]["not"] == {
+        "anyOf": [{"required": [name]} for name in sorted(RESERVED_ATTRIBUTES)]
+    }
+
+
+def test_an_order_is_read_with_a_signed_get_and_clients_get_only_the_two_routes(dev):
+    (get,) = [
+        m["Properties"] for m in resources(dev, "AWS::ApiGateway::Method").values()
+        if m["Properties"]["HttpMethod"] == "GET"
+    ]  # fmt: skip
+    assert get["AuthorizationType"] == "AWS_IAM"
+    assert get["RequestParameters"] == {"method.request.path.record_id": True}
+    policies = {
+        name.split("OrdersApi")[1].split("Policy")[0]: p["Properties"]["PolicyDocument"][
+            "Statement"
+        ]
+        for name, p in resources(dev, "AWS::IAM::ManagedPolicy").items()
+    }
+    routes = {
+        kind: [readable(r).rsplit("/", 3)[-3:] for s in statements for r in listed(s["Resource"])]
+        for kind, statements in policies.items()
+    }
+    assert {kind: sorted(r) for kind, r in routes.items()} == {
+        "Client": [["GET", "orders", "*"], ["v1", "POST", "orders"]],
+        "Reader": [["GET", "orders", "*"]],
+    }
 
 
 def test_there_is_no_method_without_authorization(dev):
@@ -161,10 +203,14 @@ def test_the_api_stage_is_throttled_traced_and_access_logged(synthesized, stage,
     ("handler", "env"),
     [
         ("handlers.post_orders.handler", {"ORDERS_TABLE_NAME"}),
-        ("handlers.fetch_results.handler", set()),
-        ("handlers.store_result.handler", {"RESULTS_BUCKET_NAME"}),
+        ("handlers.get_order.handler", {"ORDERS_TABLE_NAME"}),
+        ("handlers.fetch_results.handler",
+         {"ORDERS_TABLE_NAME", "OPEN_ORDERS_INDEX", "RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME"}),
+        ("handlers.store_result.handler",
+         {"ORDERS_TABLE_NAME", "RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME"}),
+        ("handlers.summarize_run.handler", {"RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME"}),
     ],
-)
+)  # fmt: skip
 def test_each_function_is_arm64_traced_json_logged_with_its_environment(dev, handler, env):
     (function,) = [
         f["Properties"]
@@ -186,7 +232,7 @@ def test_each_function_has_its_own_role(dev):
         readable(f["Properties"]["Role"]) for f in resources(dev, "AWS::Lambda::Function").values()
     ]
 
-    assert len(set(roles)) == len(roles) == 3
+    assert len(set(roles)) == len(roles) == 5
 
 
 def test_function_code_holds_only_the_handlers_and_the_domain(synthesized, dev):
@@ -198,43 +244,94 @@ def test_function_code_holds_only_the_handlers_and_the_domain(synthesized, dev):
     assert not list(asset_dir.rglob("__pycache__"))
 
 
-def test_post_orders_may_only_write_the_table(dev):
-    table = logical_id(dev, "AWS::DynamoDB::Table", "OrdersTable")
-
-    assert _data_access(statements_of_role(dev, "PostOrdersRole")) == {
-        ("dynamodb:BatchWriteItem", f"<{table}.Arn>")
+@pytest.fixture(scope="module")
+def names(dev) -> dict[str, str]:
+    """Logical ids of what the functions touch."""
+    return {
+        "table": logical_id(dev, "AWS::DynamoDB::Table", "OrdersTable"),
+        "results": logical_id(dev, "AWS::S3::Bucket", "ResultsBucket"),
+        "runs": logical_id(dev, "AWS::S3::Bucket", "ResultsRuns"),
     }
 
 
-def test_lambda_b_may_only_put_objects_under_orders(dev):
-    bucket = logical_id(dev, "AWS::S3::Bucket", "ResultsBucket")
+def test_post_orders_may_only_read_and_write_orders(dev, names):
+    table = f"<{names['table']}.Arn>"
 
-    assert _data_access(statements_of_role(dev, "StoreResultRole")) == {
-        ("s3:PutObject", f"<{bucket}.Arn>/orders/*")
+    assert _data_access(statements_of_role(dev, "FunctionsPostOrdersRole")) == {
+        ("dynamodb:BatchGetItem", table),
+        ("dynamodb:BatchWriteItem", table),
+        ("dynamodb:PutItem", table),
     }
 
 
-def test_lambda_a_may_touch_no_data(dev):
-    assert _data_access(statements_of_role(dev, "FetchResultsRole")) == set()
+def test_get_order_may_only_read_one_order(dev, names):
+    assert _data_access(statements_of_role(dev, "FunctionsGetOrderRole")) == {
+        ("dynamodb:GetItem", f"<{names['table']}.Arn>")
+    }
 
 
-def test_the_state_machine_may_only_invoke_its_functions_and_publish_to_its_topic(dev):
-    fetch = logical_id(dev, "AWS::Lambda::Function", "FetchResultsFunction")
-    store = logical_id(dev, "AWS::Lambda::Function", "StoreResultFunction")
+def test_lambda_a_may_only_query_open_orders_and_write_the_run_s_chunks(dev, names):
+    runs = f"<{names['runs']}.Arn>"
+
+    assert _data_access(statements_of_role(dev, "FunctionsFetchResultsRole")) == {
+        ("dynamodb:Query", f"<{names['table']}.Arn>/index/{OPEN_ORDERS_INDEX}"),
+        ("s3:PutObject", f"{runs}/runs/*/chunks.json"),
+        ("s3:PutObject", f"{runs}/runs/*/chunks/*"),
+    }
+
+
+def test_lambda_b_may_only_read_chunks_write_results_and_outcomes_and_record_them(dev, names):
+    runs = f"<{names['runs']}.Arn>"
+
+    assert _data_access(statements_of_role(dev, "FunctionsStoreResultRole")) == {
+        ("s3:GetObject", f"{runs}/runs/*/chunks/*"),
+        ("s3:PutObject", f"<{names['results']}.Arn>/orders/*"),
+        ("s3:PutObject", f"{runs}/runs/*/outcomes/*"),
+        ("dynamodb:UpdateItem", f"<{names['table']}.Arn>"),
+        ("dynamodb:GetItem", f"<{names['table']}.Arn>"),
+    }
+
+
+def test_lambda_c_may_only_read_the_runs_and_write_their_reports(dev, names):
+    runs = f"<{names['runs']}.Arn>"
+
+    assert _data_access(statements_of_role(dev, "FunctionsSummarizeRunRole")) == {
+        ("s3:GetObject", f"{runs}/runs/*"),
+        ("s3:PutObject", f"{runs}/runs/*/report.json"),
+        ("s3:ListBucket", runs),
+    }
+
+
+def test_the_state_machine_may_only_invoke_its_functions_use_the_runs_and_alert(dev, names):
+    functions = [
+        logical_id(dev, "AWS::Lambda::Function", f"Functions{name}Function")
+        for name in ("FetchResults", "StoreResult", "SummarizeRun")
+    ]
     topic = logical_id(dev, "AWS::SNS::Topic", "AlertsTopic")
     key = logical_id(dev, "AWS::KMS::Key", "AlertsKey")
+    runs = f"arn:<AWS::Partition>:s3:::<{names['runs']}>/*"
 
-    granted = statements_of_role(dev, "WorkflowStateMachineRole")
+    granted = statements_of_role(dev, "WorkflowStateMachine")
+    machine = logical_id(dev, "AWS::StepFunctions::StateMachine", "WorkflowStateMachine")
+    executions = (
+        f"arn:<AWS::Partition>:states:eu-west-1:111111111111:execution:"
+        f"<part 6 of <{machine}> split by ':'>"
+    )
 
     assert _data_access(granted) == {
-        ("lambda:InvokeFunction", f"<{fetch}.Arn>"),
-        ("lambda:InvokeFunction", f"<{fetch}.Arn>:*"),
-        ("lambda:InvokeFunction", f"<{store}.Arn>"),
-        ("lambda:InvokeFunction", f"<{store}.Arn>:*"),
+        # The Distributed Map starts, watches and may re-drive its own children.
+        ("states:StartExecution", f"<{machine}>"),
+        ("states:DescribeExecution", f"{executions}:*"),
+        ("states:StopExecution", f"{executions}:*"),
+        ("states:RedriveExecution", f"{executions}/*:*"),
+        *{("lambda:InvokeFunction", f"<{f}.Arn>") for f in functions},
+        *{("lambda:InvokeFunction", f"<{f}.Arn>:*") for f in functions},
+        *{(action, runs) for action in ("s3:GetObject", "s3:PutObject",
+                                        "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts")},
         ("sns:Publish", f"<{topic}>"),
         ("kms:Decrypt", f"<{key}.Arn>"),
         ("kms:GenerateDataKey", f"<{key}.Arn>"),
-    }
+    }  # fmt: skip
 
 
 def _data_access(granted: set[tuple[str, str]]) -> set[tuple[str, str]]:
@@ -391,26 +488,55 @@ def _states(template: dict) -> dict[str, dict]:
     return found
 
 
-def test_lambda_b_is_not_retried_on_a_rejection_but_is_on_other_errors_then_alerts(dev):
-    store = _states(dev)["Store order result"]
+def test_each_chunk_is_a_child_of_a_distributed_map_reading_lambda_a_s_manifest(dev):
+    states = _states(dev)
+    each = states["Record each chunk"]
 
-    no_retry, retry = store["Retry"]
-    assert no_retry == {
-        "ErrorEquals": ["OrderRejectedError", "InvalidOrderResultError"],
-        "MaxAttempts": 0,
+    assert each["ItemProcessor"]["ProcessorConfig"] == {
+        "Mode": "DISTRIBUTED",
+        "ExecutionType": "STANDARD",
     }
+    assert each["ItemReader"]["Resource"].endswith(":states:::s3:getObject")
+    assert each["ItemReader"]["ReaderConfig"] == {"InputType": "JSON"}
+    assert each["ItemReader"]["Parameters"]["Key.$"] == "$.auction.chunks.key"
+    assert each["ResultWriter"]["Parameters"]["Prefix"] == "runs/map-results"
+    assert each["ResultPath"] is None  # nothing per chunk comes back into the run's state
+    assert each["MaxConcurrency"] == 5
+    # Neither tolerance is set: a child that fails fails the run (none should: see below).
+    assert "ToleratedFailurePercentage" not in each
+    assert "ToleratedFailureCount" not in each
+
+
+def test_a_chunk_is_retried_then_reported_never_failing_its_child(dev):
+    record = _states(dev)["Record chunk"]
+
+    (retry,) = record["Retry"]
     assert retry["ErrorEquals"] == ["States.ALL"]
-    assert retry["MaxAttempts"] == 3
-    assert retry["BackoffRate"] == 2
-    (catch,) = store["Catch"]
+    assert (retry["MaxAttempts"], retry["BackoffRate"]) == (3, 2)
+    (catch,) = record["Catch"]
     assert catch["ErrorEquals"] == ["States.ALL"]
-    assert catch["Next"] == "Alert order failed"
+    assert _states(dev)[catch["Next"]]["Type"] == "Pass"
 
 
-def test_every_alert_is_retried_and_lambda_a_errors_are_retried(dev):
+def test_the_run_alerts_once_when_an_order_was_rejected_or_failed(dev):
     states = _states(dev)
 
-    for name in ("Alert order failed", "Alert run failed", "Fetch auction results"):
+    (choice,) = states["Anyone to tell?"]["Choices"]
+    assert choice == {
+        "Variable": "$.summary.needs_attention",
+        "BooleanEquals": True,
+        "Next": "Alert run outcome",
+    }
+    message = states["Alert run outcome"]["Parameters"]["Message"]["content"]
+    assert message["title.$"] == "$.summary.alert.title"
+
+
+def test_every_alert_is_retried_and_every_task_too(dev):
+    states = _states(dev)
+    tasks = [name for name, state in states.items() if state["Type"] == "Task"]
+
+    assert len(tasks) == 5
+    for name in tasks:
         (retry,) = states[name]["Retry"]
         assert retry["ErrorEquals"] == ["States.ALL"], name
         assert retry["MaxAttempts"] == 3, name
@@ -423,7 +549,7 @@ def test_each_task_times_out_after_its_function_would(dev):
     }
     states = _states(dev)
 
-    for state in ("Fetch auction results", "Store order result"):
+    for state in ("Fetch auction results", "Record chunk", "Summarize run"):
         function = next(name for name in functions if name in states[state]["Resource"])
         assert functions[function] < states[state]["TimeoutSeconds"], state
 
@@ -431,7 +557,7 @@ def test_each_task_times_out_after_its_function_would(dev):
 @pytest.mark.parametrize("stage", STAGES)
 def test_a_run_gives_up_on_results_before_its_own_timeout(synthesized, stage):
     states = _states(synthesized.stage_template(stage))
-    delays = states["Start polling"]["Parameters"]["delays"]
+    delays = states["Start polling"]["Parameters"]["polling"]["delays"]
     (machine,) = resources(
         synthesized.stage_template(stage), "AWS::StepFunctions::StateMachine"
     ).values()

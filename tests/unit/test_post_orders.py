@@ -152,11 +152,111 @@ def test_too_many_records_are_answered_413(post_orders, orders_table, context):
     assert "10001 records" in json.loads(response["body"])["message"]
 
 
-def test_posting_the_same_batch_twice_leaves_the_same_items(post_orders, orders_table, context):
-    for _ in range(2):
-        assert post_orders.handler(post(json.dumps(SEED_BATCH)), context)["statusCode"] == 201
+@pytest.mark.parametrize("attribute", ["ttl", "posted_at", "open_shard", "digest", "outcome"])
+def test_an_attribute_the_service_keeps_is_refused(post_orders, orders_table, context, attribute):
+    batch = [{"record_id": "a", attribute: 1}]
 
-    assert [item["record_id"] for item in stored_items(orders_table)] == [
-        "unique_id_1",
-        "unique_id_2",
-    ]
+    response = post_orders.handler(post(json.dumps(batch)), context)
+
+    assert response["statusCode"] == 400
+    (problem,) = json.loads(response["body"])["problems"]
+    assert problem == {
+        "record": 0,
+        "field": attribute,
+        "reason": "is set by the service and may not be sent",
+    }
+    assert stored_items(orders_table) == []
+
+
+def test_a_stored_order_is_open_until_the_auction_decides_it(post_orders, orders_table, context):
+    post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+
+    for item in stored_items(orders_table):
+        assert 0 <= item["open_shard"] < 8
+        assert item["posted_at"] // 1000 == item["ttl"] - 86_400
+        assert "outcome" not in item
+
+
+def decide_in_table(table: Any, record_id: str, status: str = "accepted") -> None:
+    """What Lambda B does when the auction decided: the outcome recorded, no longer open."""
+    table.update_item(
+        Key={"record_id": record_id},
+        UpdateExpression="SET outcome = :outcome REMOVE open_shard",
+        ExpressionAttributeValues={":outcome": {"status": status, "run_id": "r"}},
+    )
+
+
+def test_resending_a_batch_rewrites_nothing(post_orders, orders_table, context):
+    post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+    before = stored_items(orders_table)
+
+    response = post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"]) | {"expires_at": 0} == {
+        "stored": 0, "unchanged": 2, "already_decided": 0, "expires_at": 0,
+    }  # fmt: skip
+    assert stored_items(orders_table) == before  # the first expiry stands
+
+
+def test_resending_a_decided_order_keeps_its_outcome_and_it_stays_out_of_the_auction(
+    post_orders, orders_table, context
+):
+    post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+    decide_in_table(orders_table, "unique_id_1")
+    before = stored_items(orders_table)
+
+    response = post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["already_decided"] == 1
+    assert stored_items(orders_table) == before
+    decided = next(i for i in stored_items(orders_table) if i["record_id"] == "unique_id_1")
+    assert decided["outcome"]["status"] == "accepted"
+    assert "open_shard" not in decided
+
+
+def test_changing_a_decided_order_is_answered_409_and_nothing_is_written(
+    post_orders, orders_table, context
+):
+    post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+    decide_in_table(orders_table, "unique_id_2")
+    before = stored_items(orders_table)
+    changed = [{**SEED_BATCH[0], "parameter_2": 5}, {**SEED_BATCH[1], "parameter_2": 9}]
+
+    response = post_orders.handler(post(json.dumps(changed)), context)
+
+    assert response["statusCode"] == 409
+    answer = json.loads(response["body"])
+    assert answer["record_ids"] == ["unique_id_2"]
+    assert "nothing was stored" in answer["message"]
+    assert stored_items(orders_table) == before
+
+
+def test_changing_an_open_order_replaces_it(post_orders, orders_table, context):
+    post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+    changed = [{**SEED_BATCH[0], "parameter_2": 5}]
+
+    response = post_orders.handler(post(json.dumps(changed)), context)
+
+    assert response["statusCode"] == 201
+    assert json.loads(response["body"])["stored"] == 1
+    replaced = next(i for i in stored_items(orders_table) if i["record_id"] == "unique_id_1")
+    assert replaced["parameter_2"] == 5
+    assert "open_shard" in replaced
+
+
+def test_an_expired_order_sent_again_is_a_new_order(post_orders, orders_table, context):
+    post_orders.handler(post(json.dumps(SEED_BATCH)), context)
+    decide_in_table(orders_table, "unique_id_1")
+    orders_table.update_item(  # expired, not yet deleted by TTL
+        Key={"record_id": "unique_id_1"}, UpdateExpression="SET #t = :past",
+        ExpressionAttributeNames={"#t": "ttl"}, ExpressionAttributeValues={":past": 1},
+    )  # fmt: skip
+
+    response = post_orders.handler(post(json.dumps(SEED_BATCH[:1])), context)
+
+    assert json.loads(response["body"])["stored"] == 1
+    (renewed,) = [i for i in stored_items(orders_table) if i["record_id"] == "unique_id_1"]
+    assert "outcome" not in renewed
+    assert renewed["ttl"] > time.time()

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from emulator.lambda_runtime import LambdaContext
-from tests.faults import all_unprocessed, error_response, on_client
+from tests.faults import all_unprocessed, error_response, on_client, unprocessed_keys
 from tests.unit.conftest import fresh
 
 BATCH = [{"record_id": f"order-{i:03d}", "power": i} for i in range(60)]
@@ -76,3 +76,69 @@ def test_an_error_that_is_not_transient_propagates(post_orders, context):
 
     with pytest.raises(Exception, match="AccessDeniedException"):
         post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
+
+
+def test_a_batch_costs_the_floor_in_reads_and_writes_and_a_resend_writes_nothing(
+    post_orders, context
+):
+    client = dynamodb_client(post_orders)
+    reads = on_client(client, "BatchGetItem", lambda _: None)
+    writes = on_client(client, "BatchWriteItem", lambda _: None)
+    batch = [{"record_id": f"order-{i:04d}"} for i in range(260)]
+
+    post_orders.handler({"httpMethod": "POST", "body": json.dumps(batch)}, context)
+    assert (reads.calls, writes.calls) == (3, 11)  # ceil(260 / 100), ceil(260 / 25)
+
+    post_orders.handler({"httpMethod": "POST", "body": json.dumps(batch)}, context)
+    assert (reads.calls, writes.calls) == (6, 11)
+
+
+def test_keys_left_unread_are_asked_again(post_orders, orders_table, context):
+    fault = on_client(dynamodb_client(post_orders), "BatchGetItem", unprocessed_keys, times=2)
+
+    response = post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
+
+    assert response["statusCode"] == 201
+    assert fault.calls == 2 + 1
+    assert orders_table.scan(Select="COUNT")["Count"] == len(BATCH)
+
+
+def test_reads_that_never_complete_are_answered_503_and_nothing_is_written(
+    post_orders, orders_table
+):
+    on_client(dynamodb_client(post_orders), "BatchGetItem", unprocessed_keys)
+    context = LambdaContext(timeout_seconds=post_orders.WORST_CALL_SECONDS + 1.5)
+
+    response = post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH)}, context)
+
+    assert response["statusCode"] == 503
+    assert len(json.loads(response["body"])["unconfirmed_record_ids"]) == len(BATCH)
+    assert orders_table.scan(Select="COUNT")["Count"] == 0
+
+
+def test_an_open_order_decided_while_it_is_being_changed_keeps_its_decision(
+    post_orders, orders_table, context
+):
+    post_orders.handler({"httpMethod": "POST", "body": json.dumps(BATCH[:3])}, context)
+    changed = [{**order, "power": 1000} for order in BATCH[:3]]
+
+    def decided_meanwhile(params: dict[str, Any]) -> Any:
+        # Lambda B records order-001's outcome between this POST's read and its write.
+        orders_table.update_item(
+            Key={"record_id": "order-001"},
+            UpdateExpression="SET outcome = :o REMOVE open_shard",
+            ExpressionAttributeValues={":o": {"status": "rejected"}},
+        )
+
+    on_client(dynamodb_client(post_orders), "TransactWriteItems", decided_meanwhile, times=1)
+
+    response = post_orders.handler({"httpMethod": "POST", "body": json.dumps(changed)}, context)
+
+    assert response["statusCode"] == 409
+    answer = json.loads(response["body"])
+    assert answer["record_ids"] == ["order-001"]
+    assert "other 2 record(s) were stored" in answer["message"]
+    items = {i["record_id"]: i for i in orders_table.scan()["Items"]}
+    assert items["order-001"]["outcome"] == {"status": "rejected"}
+    assert items["order-001"]["power"] == 1
+    assert items["order-000"]["power"] == items["order-002"]["power"] == 1000

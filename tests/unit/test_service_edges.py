@@ -196,6 +196,37 @@ def state_machine_tasks(stack: Stack) -> Iterator[Edge]:
             yield Edge(stack.name, f"{logical_id} task -> {target}", tuple(problems))
 
 
+def _map_states(definition: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    for name, state in definition["States"].items():
+        if state["Type"] == "Map":
+            yield name, state
+        for branch in [*state.get("Branches", []), state.get("ItemProcessor", {})]:
+            if branch:
+                yield from _map_states(branch)
+
+
+def distributed_maps(stack: Stack) -> Iterator[Edge]:
+    """A Distributed Map reads its items from S3, writes its results there, and starts its
+    children as executions of its own state machine, all with the workflow's role."""
+    for logical_id, machine in stack.of_type("AWS::StepFunctions::StateMachine"):
+        role = readable(machine["RoleArn"])
+        policies = stack.role_policies(role)
+        definition = json.loads(readable(machine["DefinitionString"]))
+        for name, state in _map_states(definition):
+            if state["ItemProcessor"]["ProcessorConfig"].get("Mode") != "DISTRIBUTED":
+                continue
+            calls = [Request(_role(role), "states:StartExecution", f"<{logical_id}>", "")]
+            for part, action in (("ItemReader", "s3:GetObject"), ("ResultWriter", "s3:PutObject")):
+                bucket = state[part]["Parameters"]["Bucket"]
+                calls.append(Request(_role(role), action, f"arn:aws:s3:::{bucket}/runs/r/x.json",
+                                     stack.account, TLS))  # fmt: skip
+            problems = [p for call in calls for p in _refused("role policy", policies, call)]
+            for call in calls[1:]:
+                bucket = call.resource.split(":::")[1].split("/")[0]
+                problems += _not_denied("bucket policy", stack.bucket_policy(bucket), call)
+            yield Edge(stack.name, f"{logical_id} map {name!r}", tuple(problems))
+
+
 def schedule_targets(stack: Stack) -> Iterator[Edge]:
     """Scheduler assumes the target's role, starts the run, and dead-letters what fails."""
     for logical_id, schedule in stack.of_type("AWS::Scheduler::Schedule"):
@@ -273,16 +304,28 @@ def bucket_access_logs(stack: Stack) -> Iterator[Edge]:
         yield Edge(stack.name, f"bucket {logical_id} -> {destination}", tuple(problems))
 
 
+def _resource_path(stack: Stack, resource_id: Any) -> str:
+    """`/orders/*`: the path of an API resource, path parameters as the wildcard they match."""
+    reference = readable(resource_id).strip("<>").split(".")[0]
+    resource = stack.resources.get(reference)
+    if resource is None or resource["Type"] != "AWS::ApiGateway::Resource":
+        return ""  # the API's root
+    properties = resource["Properties"]
+    part = "*" if properties["PathPart"].startswith("{") else properties["PathPart"]
+    return f"{_resource_path(stack, properties['ParentId'])}/{part}"
+
+
 def api_integrations(stack: Stack) -> Iterator[Edge]:
     """API Gateway invokes each proxy-integrated function, as the function's policy allows."""
     for logical_id, method in stack.of_type("AWS::ApiGateway::Method"):
         uri = readable(method["Integration"]["Uri"])
         function = uri.split("/functions/")[1].removesuffix("/invocations")
+        route = f"/{method['HttpMethod']}{_resource_path(stack, method['ResourceId'])}"
         permissions = [
             p for _, p in stack.of_type("AWS::Lambda::Permission")
             if readable(p["FunctionName"]) == function
             and p["Principal"] == "apigateway.amazonaws.com"
-            and readable(p["SourceArn"]).endswith(f"/{method['HttpMethod']}/orders")
+            and readable(p["SourceArn"]).endswith(route)
         ]  # fmt: skip
         problems = () if permissions else ("the function's policy does not allow API Gateway",)
         yield Edge(stack.name, f"method {logical_id} -> {function}", problems)
@@ -303,6 +346,7 @@ EDGE_KINDS: dict[str, Callable[[Stack], Iterator[Edge]]] = {
     "alarm actions": alarm_actions,
     "notification rules": notification_rules,
     "state machine tasks": state_machine_tasks,
+    "distributed maps": distributed_maps,
     "schedule targets": schedule_targets,
     "function logs": function_logs,
     "state machine logs": state_machine_logs,
