@@ -1,15 +1,21 @@
-"""The hourly auction run: ask for results until ready (bounded), then store each order.
+"""The hourly auction run: ask for results until ready (bounded), then record every decision.
 
     Auction run (Parallel: one catch for the whole run)
       Start polling ─> Fetch auction results (Lambda A) ─> Results ready?
-        ├ yes ──────────> Store each order (Map) ─> Store order result (Lambda B)
-        │                                             └ error ─> Alert order failed
+        ├ ready, orders ─> Record each chunk (Distributed Map over Lambda A's chunks)
+        │                    └ child: Record chunk (Lambda B) ─ failing ─> Chunk not recorded
+        │                 ─> Summarize run (Lambda C) ─> Anyone to tell?
+        │                      ├ rejected or failed orders ─> Alert run outcome ─> Run done
+        │                      └ otherwise ─> Run done
+        ├ ready, none ───> No open orders
         ├ attempts left ─> Plan next attempt ─> Back off (Wait) ─> Fetch auction results
         └ otherwise ────> Results never ready (Fail)
       on any error ─> Alert run failed ─> Run failed (Fail)
 
-A rejected order is not retried; other failures of Lambda B are, with backoff, before
-the alert. One failed order never stops the others.
+Nothing per order travels through the run's own state: Lambda A writes the decisions to
+S3 in chunks, the Distributed Map gives each chunk to a child execution, and Lambda B
+records a chunk per call. The run's history and every state's payload stay the same size
+whatever the number of orders. One chunk that cannot be recorded is reported, not fatal.
 """
 
 from __future__ import annotations
@@ -17,17 +23,18 @@ from __future__ import annotations
 from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from auction_constructs.functions import DEFAULT_TIMEOUT as FUNCTION_TIMEOUT
+from auction_constructs.functions import TIMEOUTS
 from domain.polling import PollingPolicy
+from domain.runs import RUNS_PREFIX
 
-# Errors of Lambda B that no retry can mend: the auction's decision, or a malformed order.
-PERMANENT_ORDER_ERRORS = ["OrderRejectedError", "InvalidOrderResultError"]
 NOT_READY_ERROR = "AuctionResultsNotReady"
+MAP_RESULTS_PREFIX = f"{RUNS_PREFIX}map-results"
 
 
 def slack_notification(title: str, description: str) -> sfn.TaskInput:
@@ -41,17 +48,20 @@ def slack_notification(title: str, description: str) -> sfn.TaskInput:
     )
 
 
-# A task may take the function's own timeout, plus Lambda's start-up, and no longer.
-TASK_TIMEOUT_SECONDS = int(FUNCTION_TIMEOUT.to_seconds()) + 10
 RETRIES = 3
 RETRY_INTERVAL_SECONDS = 2
 RETRY_BACKOFF_RATE = 2
 
 
-def worst_task_seconds() -> int:
+def task_timeout_seconds(function_timeout: Duration) -> int:
+    """A task may take its function's own timeout, plus Lambda's start-up, and no longer."""
+    return int(function_timeout.to_seconds()) + 10
+
+
+def worst_task_seconds(function_timeout: Duration = TIMEOUTS["handlers.fetch_results"]) -> int:
     """The longest one retried task can take: every try timing out, every interval in full."""
     intervals = sum(RETRY_INTERVAL_SECONDS * RETRY_BACKOFF_RATE**n for n in range(RETRIES))
-    return (RETRIES + 1) * TASK_TIMEOUT_SECONDS + intervals
+    return (RETRIES + 1) * task_timeout_seconds(function_timeout) + intervals
 
 
 def _retry_transient(
@@ -75,19 +85,25 @@ class AuctionWorkflow(Construct):
         id_: str,
         *,
         state_machine_name: str,
-        fetch_results: lambda_.IFunction,
-        store_result: lambda_.IFunction,
+        fetch_results: lambda_.Function,
+        store_result: lambda_.Function,
+        summarize_run: lambda_.Function,
+        runs_bucket: s3.IBucket,
         alerts: sns.ITopic,
         polling: PollingPolicy,
-        order_concurrency: int,
+        chunk_concurrency: int,
         timeout: Duration,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id_)
         self._alerts = alerts
+        self._runs_bucket = runs_bucket
         run = sfn.Parallel(self, "Auction run", output_path="$[0]")
-        run.branch(self._poll_then_store(fetch_results, store_result, polling, order_concurrency))
+        record = self._record_each_chunk(store_result, chunk_concurrency).next(
+            self._summarize(summarize_run)
+        )
+        run.branch(self._poll(fetch_results, polling, record))
         run.add_catch(
             self._alert(
                 "Alert run failed",
@@ -96,6 +112,7 @@ class AuctionWorkflow(Construct):
                     sfn.JsonPath.string_at("$$.Execution.Name"),
                     sfn.JsonPath.string_at("$.error.Error"),
                 ),
+                description=sfn.JsonPath.string_at("$.error.Cause"),
             ).next(
                 sfn.Fail(self, "Run failed", error_path="$.error.Error", cause_path="$.error.Cause")
             ),
@@ -121,36 +138,47 @@ class AuctionWorkflow(Construct):
             ),
         )
 
-    def _poll_then_store(
-        self,
-        fetch_results: lambda_.IFunction,
-        store_result: lambda_.IFunction,
-        polling: PollingPolicy,
-        order_concurrency: int,
+    def _invoke(
+        self, id_: str, function: lambda_.Function, payload: dict, result_path: str
+    ) -> tasks.LambdaInvoke:
+        timeout = function.timeout or Duration.seconds(3)
+        task = tasks.LambdaInvoke(
+            self,
+            id_,
+            lambda_function=function,
+            payload=sfn.TaskInput.from_object(payload),
+            payload_response_only=True,
+            retry_on_service_exceptions=False,
+            result_path=result_path,
+            task_timeout=sfn.Timeout.duration(Duration.seconds(task_timeout_seconds(timeout))),
+        )
+        _retry_transient(task)
+        return task
+
+    def _poll(
+        self, fetch_results: lambda_.Function, polling: PollingPolicy, record: sfn.IChainable
     ) -> sfn.IChainable:
         delays = list(polling.delays())
         start = sfn.Pass(
             self,
             "Start polling",
-            parameters={"retries": 0, "delays": delays},
-            result_path="$.polling",
+            parameters={
+                "run": {
+                    "id": sfn.JsonPath.string_at("$$.Execution.Name"),
+                    "started_at": sfn.JsonPath.string_at("$$.Execution.StartTime"),
+                },
+                "polling": {"retries": 0, "delays": delays},
+            },
         )
-        fetch = tasks.LambdaInvoke(
-            self,
+        fetch = self._invoke(
             "Fetch auction results",
-            lambda_function=fetch_results,
-            payload=sfn.TaskInput.from_object(
-                {
-                    "run_id": sfn.JsonPath.string_at("$$.Execution.Name"),
-                    "retries": sfn.JsonPath.number_at("$.polling.retries"),
-                }
-            ),
-            payload_response_only=True,
-            retry_on_service_exceptions=False,
-            result_path="$.auction",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
+            fetch_results,
+            {
+                "run": sfn.JsonPath.object_at("$.run"),
+                "retries": sfn.JsonPath.number_at("$.polling.retries"),
+            },
+            "$.auction",
         )
-        _retry_transient(fetch)
         next_attempt = sfn.Pass(
             self,
             "Plan next attempt",
@@ -169,67 +197,83 @@ class AuctionWorkflow(Construct):
             cause=f"No auction results after {polling.max_attempts} attempts "
             f"over {polling.total_wait_seconds()} seconds of waiting",
         )
-        ready = (
+        ready = sfn.Condition.boolean_equals("$.auction.results", True)
+        decided = (
             sfn.Choice(self, "Results ready?")
             .when(
-                sfn.Condition.boolean_equals("$.auction.results", True),
-                self._store_each(store_result, order_concurrency),
+                sfn.Condition.and_(ready, sfn.Condition.number_greater_than("$.auction.count", 0)),
+                record,
             )
+            .when(ready, sfn.Succeed(self, "No open orders"))
             .when(
                 sfn.Condition.number_less_than("$.polling.retries", len(delays)),
                 next_attempt.next(back_off).next(fetch),
             )
             .otherwise(never_ready)
         )
-        return start.next(fetch).next(ready)
+        return start.next(fetch).next(decided)
 
-    def _store_each(self, store_result: lambda_.IFunction, concurrency: int) -> sfn.Map:
-        store = tasks.LambdaInvoke(
-            self,
-            "Store order result",
-            lambda_function=store_result,
-            payload_response_only=True,
-            retry_on_service_exceptions=False,
-            result_path="$.stored",
-            task_timeout=sfn.Timeout.duration(Duration.seconds(TASK_TIMEOUT_SECONDS)),
+    def _record_each_chunk(
+        self, store_result: lambda_.Function, concurrency: int
+    ) -> sfn.DistributedMap:
+        record = self._invoke(
+            "Record chunk",
+            store_result,
+            {"chunk": sfn.JsonPath.object_at("$.chunk"), "run": sfn.JsonPath.object_at("$.run")},
+            "$.recorded",
         )
-        store.add_retry(errors=PERMANENT_ORDER_ERRORS, max_attempts=0)
-        _retry_transient(store)
-        alerted = self._alert(
-            "Alert order failed",
-            title=sfn.JsonPath.format(
-                "Auction order {} of run {}: {}",
-                sfn.JsonPath.string_at("$.position"),
-                sfn.JsonPath.string_at("$.run.id"),
-                sfn.JsonPath.string_at("$.error.Error"),
+        # What could not be recorded after the retries is in the chunk's outcome (or its
+        # absence), which the run's summary reports: the child, and the run, go on.
+        record.add_catch(sfn.Pass(self, "Chunk not recorded"), result_path="$.error")
+        each_chunk = sfn.DistributedMap(
+            self,
+            "Record each chunk",
+            item_reader=sfn.S3JsonItemReader(
+                bucket=self._runs_bucket, key=sfn.JsonPath.string_at("$.auction.chunks.key")
             ),
-        )
-        store.add_catch(alerted, errors=[sfn.Errors.ALL], result_path="$.error")
-        store_each = sfn.Map(
-            self,
-            "Store each order",
-            items_path="$.auction.orders",
             item_selector={
-                "order": sfn.JsonPath.object_at("$$.Map.Item.Value"),
-                "position": sfn.JsonPath.number_at("$$.Map.Item.Index"),
-                "run": {
-                    "id": sfn.JsonPath.string_at("$$.Execution.Name"),
-                    "started_at": sfn.JsonPath.string_at("$$.Execution.StartTime"),
-                },
+                "chunk": sfn.JsonPath.object_at("$$.Map.Item.Value"),
+                "run": sfn.JsonPath.object_at("$.run"),
             },
             max_concurrency=concurrency,
-            result_path="$.orders",
+            map_execution_type=sfn.StateMachineType.STANDARD,
+            result_writer_v2=sfn.ResultWriterV2(
+                bucket=self._runs_bucket, prefix=MAP_RESULTS_PREFIX
+            ),
+            result_path=sfn.JsonPath.DISCARD,
         )
-        store_each.item_processor(store)
-        return store_each
+        each_chunk.item_processor(record)
+        return each_chunk
 
-    def _alert(self, id_: str, *, title: str) -> tasks.SnsPublish:
-        """Publish the error at `$.error` to the alerts topic, retried; the input goes on."""
+    def _summarize(self, summarize_run: lambda_.Function) -> sfn.IChainable:
+        summarize = self._invoke(
+            "Summarize run",
+            summarize_run,
+            {
+                "run": sfn.JsonPath.object_at("$.run"),
+                "chunks": sfn.JsonPath.object_at("$.auction.chunks"),
+            },
+            "$.summary",
+        )
+        done = sfn.Succeed(self, "Run done")
+        tell = self._alert(
+            "Alert run outcome",
+            title=sfn.JsonPath.string_at("$.summary.alert.title"),
+            description=sfn.JsonPath.string_at("$.summary.alert.description"),
+        )
+        return summarize.next(
+            sfn.Choice(self, "Anyone to tell?")
+            .when(sfn.Condition.boolean_equals("$.summary.needs_attention", True), tell.next(done))
+            .otherwise(done)
+        )
+
+    def _alert(self, id_: str, *, title: str, description: str) -> tasks.SnsPublish:
+        """Publish one message to the alerts topic, retried; the input goes on."""
         publish = tasks.SnsPublish(
             self,
             id_,
             topic=self._alerts,
-            message=slack_notification(title, sfn.JsonPath.string_at("$.error.Cause")),
+            message=slack_notification(title, description),
             result_path=sfn.JsonPath.DISCARD,
         )
         _retry_transient(publish, interval_seconds=1)

@@ -17,7 +17,16 @@ from auction_constructs.packaging import (
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the layer is built for this version
 ARCHITECTURE = lambda_.Architecture.ARM_64  # cheaper per GB-second than x86_64
-DEFAULT_TIMEOUT = Duration.seconds(30)
+# Each function's timeout; the workflow derives its tasks' timeouts and retry bounds from them.
+TIMEOUTS = {
+    "handlers.post_orders": Duration.seconds(28),  # under API Gateway's 29 s
+    "handlers.get_order": Duration.seconds(10),
+    # 100,000 open orders read and written out in chunks take about half of it; the run's
+    # bound on polling counts every attempt timing out, so it stays short.
+    "handlers.fetch_results": Duration.seconds(30),
+    "handlers.store_result": Duration.minutes(1),  # one chunk of decisions recorded
+    "handlers.summarize_run": Duration.minutes(1),
+}
 
 
 class FunctionCode(Construct):
@@ -56,7 +65,6 @@ class AuctionFunction(Construct):
         removal_policy: RemovalPolicy,
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
-        timeout: Duration = DEFAULT_TIMEOUT,
     ) -> None:
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(
@@ -85,7 +93,7 @@ class AuctionFunction(Construct):
             handler=f"{handler_module}.handler",
             environment=environment or {},
             memory_size=memory_size,
-            timeout=timeout,
+            timeout=TIMEOUTS[handler_module],
             role=self.role,
             tracing=lambda_.Tracing.ACTIVE,
             logging_format=lambda_.LoggingFormat.JSON,

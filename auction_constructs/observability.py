@@ -46,8 +46,17 @@ class AuctionObservability(Construct):
         self._alarm("Runs failed", state_machine.metric_failed(period=PERIOD))
         self._alarm("Runs timed out", state_machine.metric_timed_out(period=PERIOD))
         self._alarm("API 5xx", api.metric_server_error(period=PERIOD))
+        # Every operation the functions call: a throttled one is retried, then surfaces.
         dynamodb_throttles = table.metric_throttled_requests_for_operations(
-            operations=[dynamodb.Operation.BATCH_WRITE_ITEM], period=PERIOD
+            operations=[
+                dynamodb.Operation.BATCH_GET_ITEM,
+                dynamodb.Operation.BATCH_WRITE_ITEM,
+                dynamodb.Operation.TRANSACT_WRITE_ITEMS,
+                dynamodb.Operation.GET_ITEM,
+                dynamodb.Operation.UPDATE_ITEM,
+                dynamodb.Operation.QUERY,
+            ],
+            period=PERIOD,
         )
         self._alarm("Orders table throttled", dynamodb_throttles)
         self._alarm(

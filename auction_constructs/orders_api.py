@@ -1,4 +1,5 @@
-"""POST /orders: the REST API clients submit order batches to, signed with SigV4 (IAM)."""
+"""The orders API, signed with SigV4 (IAM): POST /orders submits a batch, GET
+/orders/{record_id} reads one order and its auction outcome."""
 
 from __future__ import annotations
 
@@ -47,7 +48,8 @@ class OrdersApi(Construct):
         scope: Construct,
         id_: str,
         *,
-        handler: lambda_.IFunction,
+        post_orders: lambda_.IFunction,
+        get_order: lambda_.IFunction,
         api_name: str,
         rate_limit: float,
         burst_limit: int,
@@ -62,7 +64,7 @@ class OrdersApi(Construct):
             self,
             "Api",
             rest_api_name=api_name,
-            description="Energy auction order intake",
+            description="Energy auction orders: submit batches, read outcomes",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             # The logging role is an account-wide setting: see api_gateway_account.py.
             cloud_watch_role=False,
@@ -100,26 +102,32 @@ class OrdersApi(Construct):
         batch_model = self.api.add_model(
             "OrderBatch", content_type="application/json", schema=ORDER_BATCH_SCHEMA
         )
+        validator = self.api.add_request_validator(
+            "Validate", validate_request_body=True, validate_request_parameters=True
+        )
         orders = self.api.root.add_resource("orders")
         self.post_orders = orders.add_method(
             "POST",
-            apigw.LambdaIntegration(handler, proxy=True),
+            apigw.LambdaIntegration(post_orders, proxy=True),
             authorization_type=apigw.AuthorizationType.IAM,
-            request_validator=self.api.add_request_validator(
-                "Validate", validate_request_body=True, validate_request_parameters=True
-            ),
+            request_validator=validator,
             request_models={"application/json": batch_model},
         )
-        self.client_policy = iam.ManagedPolicy(
-            self,
-            "ClientPolicy",
-            description="Attach to the roles that may submit order batches",
-            statements=[
-                iam.PolicyStatement(
-                    actions=["execute-api:Invoke"],
-                    resources=[self.api.arn_for_execute_api("POST", "/orders", API_STAGE)],
-                )
-            ],
+        self.get_order = orders.add_resource("{record_id}").add_method(
+            "GET",
+            apigw.LambdaIntegration(get_order, proxy=True),
+            authorization_type=apigw.AuthorizationType.IAM,
+            request_validator=validator,
+            request_parameters={"method.request.path.record_id": True},
+        )
+        submit = self.api.arn_for_execute_api("POST", "/orders", API_STAGE)
+        read = self.api.arn_for_execute_api("GET", "/orders/*", API_STAGE)
+        self.client_policy = self._invoke_policy(
+            "ClientPolicy", "Attach to the roles that submit order batches and read outcomes",
+            submit, read,
+        )  # fmt: skip
+        self.reader_policy = self._invoke_policy(
+            "ReaderPolicy", "Attach to the roles that only read orders and their outcomes", read
         )
         NagSuppressions.add_resource_suppressions(
             self.api,
@@ -137,6 +145,28 @@ class OrdersApi(Construct):
             ],
             apply_to_children=True,
         )
+
+    def _invoke_policy(self, id_: str, description: str, *routes: str) -> iam.ManagedPolicy:
+        policy = iam.ManagedPolicy(
+            self,
+            id_,
+            description=description,
+            statements=[
+                iam.PolicyStatement(actions=["execute-api:Invoke"], resources=list(routes))
+            ],
+        )
+        NagSuppressions.add_resource_suppressions(
+            policy,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "GET /orders/{record_id} for any record_id: the wildcard is "
+                    "the path parameter of this one method of this stage.",
+                    "appliesTo": [{"regex": "/^Resource::arn:.*\\/GET\\/orders\\/\\*$/"}],
+                }
+            ],
+        )
+        return policy
 
     @property
     def url(self) -> str:

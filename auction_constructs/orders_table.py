@@ -1,10 +1,18 @@
-"""The orders table: one item per submitted record, gone 24 h later by TTL."""
+"""The orders table: one item per submitted record, gone 24 h later by TTL.
+
+The sparse open-orders index holds only the orders the auction has not decided (those
+with `open_shard`, see domain/lifecycle.py): finding a run's orders is a query whose cost
+does not grow with decided or expired orders.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_dynamodb as dynamodb
 from constructs import Construct
+
+from domain.lifecycle import OPEN_ORDERS_INDEX
+from domain.orders import OPEN_SHARD, POSTED_AT
 
 
 class OrdersTable(Construct):
@@ -32,3 +40,10 @@ class OrdersTable(Construct):
             deletion_protection=deletion_protection,
             removal_policy=removal_policy,
         )
+        self.table.add_global_secondary_index(
+            index_name=OPEN_ORDERS_INDEX,
+            partition_key=dynamodb.Attribute(name=OPEN_SHARD, type=dynamodb.AttributeType.NUMBER),
+            sort_key=dynamodb.Attribute(name=POSTED_AT, type=dynamodb.AttributeType.NUMBER),
+            projection_type=dynamodb.ProjectionType.ALL,  # the auction is given each order
+        )
+        self.open_orders_index = OPEN_ORDERS_INDEX

@@ -1,9 +1,10 @@
 """`make demo`: the whole auction flow on the local emulation, with a readable report.
 
 Synthesizes the CDK app, builds the Dev stage on moto from its template, posts the seed's
-example batch and a generated one over signed HTTP, runs the workflow as the hourly
-schedule would (Lambda A seeded to be late once), and reports what each part did.
-Exit status 0 only when the flow ran end to end.
+example batch and a generated one over signed HTTP, runs the workflow on those orders as
+the hourly schedule would (Lambda A seeded to be late once), reads each order's outcome
+back over signed HTTP, and reports what each part did. Exit status 0 only when the flow
+ran end to end and every posted order got exactly one outcome.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import boto3
 
 from emulator.scenarios import seed_for_late_results
 from emulator.system import LocalAuctionSystem
-from ops.smoke_test import signed_post
+from ops.smoke_test import signed_get, signed_post
 
 SEED_BATCH = [
     {"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},
@@ -46,19 +47,20 @@ def run_demo(assembly: Path, say: Callable[[str], None], generated: int = 250) -
     lambda_a = {"AUCTION_SIMULATION_SEED": str(seed_for_late_results(not_ready_attempts=1))}
     environment = {"handlers.fetch_results": lambda_a}
     with LocalAuctionSystem(assembly, function_environment=environment) as system:
+        url = system.serve_api()
         return [
-            *_submit_orders(system, say, generated),
+            *_submit_orders(system, url, say, generated),
             *_run_auction(system, say),
+            *_read_outcomes(system, url, say),
             *_report_traces(system, say),
         ]
 
 
 def _submit_orders(
-    system: LocalAuctionSystem, say: Callable[[str], None], generated: int
+    system: LocalAuctionSystem, url: str, say: Callable[[str], None], generated: int
 ) -> list[str]:
     failures = []
-    url = system.serve_api()
-    say(f"POST /orders served at {url} (SigV4 required, as in AWS)")
+    say(f"The orders API served at {url} (SigV4 required, as in AWS)")
     session = boto3.Session()
     for label, batch in (("seed example", SEED_BATCH), ("generated", generated_batch(generated))):
         status, answer = signed_post(session, url, json.dumps(batch).encode())
@@ -71,7 +73,7 @@ def _submit_orders(
         failures.append(f"a bad batch answered {status}")
     orders = system.stored_orders()
     expiry = sorted({int(item["ttl"]) for item in orders})
-    say(f"Orders table: {len(orders)} records, expiring at "
+    say(f"Orders table: {len(orders)} open orders, expiring at "
         + ", ".join(datetime.fromtimestamp(t, UTC).isoformat() for t in expiry))  # fmt: skip
     if len(orders) != len(SEED_BATCH) + generated:
         failures.append(f"{len(orders)} records stored")
@@ -86,18 +88,41 @@ def _run_auction(system: LocalAuctionSystem, say: Callable[[str], None]) -> list
     say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: "
         f"{system.virtual_time.waits} s (passed at once locally)")  # fmt: skip
     if run.status != "SUCCEEDED" or attempts < 2:
-        failures.append(f"run {run.status} after {attempts} attempt(s)")
-    results = system.stored_results()
-    say(f"Results bucket: {len(results)} object(s)")
-    for key, document in results.items():
+        return [f"run {run.status} after {attempts} attempt(s)"]
+    summary = run.output["summary"]
+    say(f"  {summary['orders']} orders decided: {summary['stored']} accepted and stored, "
+        f"{summary['rejected']} rejected, {summary['failed']} failed, in "
+        f"{run.output['auction']['chunks']['key'].rsplit('/', 1)[0]}/ "
+        f"({len(run.events)} events in the run's history)")  # fmt: skip
+    documents = system.stored_results("orders/")
+    say(f"Results bucket: {len(documents)} document(s), one per accepted order, e.g.")
+    for key, document in list(documents.items())[:2]:
         say(f"  s3://{system.results_bucket}/{key} {document}")
     alerts = system.alerts()
-    say(f"Alerts topic: {len(alerts)} message(s) (Slack via AWS Chatbot)")
+    say(f"Alerts topic: {len(alerts)} message(s) for the run (Slack via AWS Chatbot)")
     for alert in alerts:
-        message = json.loads(alert["content"]["description"]).get("errorMessage")
-        say(f"  {alert['content']['title']}\n    {message}")
-    if not results or not alerts:
-        failures.append("no stored result or no alert")
+        say(f"  {alert['content']['title']}")
+        for line in alert["content"]["description"].splitlines():
+            say(f"    {line}")
+    outcomes = [item.get("outcome") for item in system.stored_orders()]
+    if None in outcomes or len(outcomes) != summary["orders"]:
+        failures.append(f"{outcomes.count(None)} posted order(s) got no outcome")
+    if len(documents) != summary["stored"] or len(alerts) != (1 if summary["rejected"] else 0):
+        failures.append("the stored documents or the alert do not match the run's summary")
+    return failures
+
+
+def _read_outcomes(system: LocalAuctionSystem, url: str, say: Callable[[str], None]) -> list[str]:
+    say("Each order's outcome, as a client reads it (GET /orders/{record_id}, signed):")
+    failures = []
+    session = boto3.Session()
+    for record in SEED_BATCH:
+        status, answer = signed_get(session, f"{url}/{record['record_id']}")
+        outcome = answer.get("outcome") or {}
+        say(f"  {record['record_id']} -> {status} {answer.get('status')}, "
+            f"power {outcome.get('power')}, run {outcome.get('run_id')}")  # fmt: skip
+        if status != 200 or answer.get("status") not in ("accepted", "rejected"):
+            failures.append(f"GET {record['record_id']} answered {status} {answer}")
     return failures
 
 

@@ -1,4 +1,6 @@
-"""POST /orders on loopback, as API Gateway serves it: SigV4 required, proxy event out.
+"""The orders API on loopback, as API Gateway serves it: SigV4 required, proxy event out.
+
+POST /orders and GET /orders/{record_id}, each under `/` and under the stage (`/v1/`).
 
 Requests must be signed for `execute-api` with the local account's credentials; the
 signature is recomputed and compared, so an unsigned or tampered request is refused with
@@ -7,10 +9,12 @@ signature is recomputed and compared, so an unsigned or tampered request is refu
 
 from __future__ import annotations
 
+import base64
 import hmac
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import unquote
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -22,7 +26,7 @@ _AUTHORIZATION = re.compile(
     r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<scope>[^,]+), ?"
     r"SignedHeaders=(?P<signed>[^,]+), ?Signature=(?P<signature>[0-9a-f]{64})$"
 )
-PATHS = ("/orders", "/v1/orders")
+STAGE = "v1"
 
 
 def signature_problem(
@@ -50,6 +54,29 @@ def signature_problem(
     return None
 
 
+def proxy_body(body: bytes | str | None) -> dict[str, Any]:
+    """A request body as a proxy event carries it: text as it is, other bytes base64-encoded
+    (and flagged), so a body that is not UTF-8 reaches the handler intact, which refuses it."""
+    if not body:
+        return {"body": None, "isBase64Encoded": False}
+    if isinstance(body, str):
+        return {"body": body, "isBase64Encoded": False}
+    try:
+        return {"body": body.decode("utf-8"), "isBase64Encoded": False}
+    except UnicodeDecodeError:
+        return {"body": base64.b64encode(body).decode("ascii"), "isBase64Encoded": True}
+
+
+def _resource(method: str, path: str) -> tuple[str, dict[str, str] | None] | None:
+    """The API's resource for `method` on `path`, and its path parameters; None if none."""
+    if method == "POST" and path == "/orders":
+        return "/orders", None
+    parts = path.split("/")
+    if method == "GET" and len(parts) == 3 and parts[1] == "orders" and parts[2]:
+        return "/orders/{record_id}", {"record_id": unquote(parts[2])}
+    return None
+
+
 class LocalApi(LoopbackServer):
     """An HTTP server on 127.0.0.1 in front of a proxy-event handler."""
 
@@ -69,27 +96,35 @@ class LocalApi(LoopbackServer):
 
         class ApiHandler(JsonRequestHandler):
             def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
+                self._route("POST")
+
+            def do_GET(self) -> None:  # noqa: N802
+                self._route("GET")
+
+            def _route(self, method: str) -> None:
                 path = self.path.split("?")[0]
-                if path not in PATHS:
+                route = _resource(method, path.removeprefix(f"/{STAGE}"))
+                if route is None:  # API Gateway's answer for a route it does not define
                     self.send_json(403, {"message": "Missing Authentication Token"})
                     return
+                resource, parameters = route
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 host = self.headers.get("Host", "")
                 problem = signature_problem(
-                    "POST", f"http://{host}{self.path}", dict(self.headers), body, api._credentials
+                    method, f"http://{host}{self.path}", dict(self.headers), body, api._credentials
                 )
                 if problem:
                     self.send_json(403, {"message": problem})
                     return
                 response = api._handle(
                     {
-                        "httpMethod": "POST",
+                        "httpMethod": method,
                         "path": path,
-                        "resource": "/orders",
+                        "resource": resource,
+                        "pathParameters": parameters,
                         "headers": dict(self.headers),
-                        "body": body.decode("utf-8", "replace"),
-                        "isBase64Encoded": False,
-                        "requestContext": {"stage": "v1"},
+                        **proxy_body(body),
+                        "requestContext": {"stage": STAGE},
                     }
                 )
                 self.send_json(response["statusCode"], response["body"], response.get("headers"))
@@ -98,6 +133,6 @@ class LocalApi(LoopbackServer):
                 """API Gateway's answer for a method the API does not define."""
                 self.send_json(403, {"message": "Missing Authentication Token"})
 
-            do_GET = do_PUT = do_DELETE = do_PATCH = _no_such_method  # noqa: N815
+            do_PUT = do_DELETE = do_PATCH = _no_such_method  # noqa: N815
 
         return ApiHandler

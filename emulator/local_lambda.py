@@ -74,6 +74,7 @@ class LocalFunction:
     environment: dict[str, str]
     timeout_seconds: float = 30.0
     invocations: int = 0
+    failures: int = 0  # invocations that ended in an error, as Lambda's Errors metric counts
     trace_ids: set[str] = attrs.field(factory=set)
     _module: ModuleType | None = None
 
@@ -92,6 +93,7 @@ class LocalFunction:
             try:
                 return getattr(self._module, function_name)(event, context), False
             except Exception as error:
+                self.failures += 1
                 return {
                     "errorMessage": str(error),
                     "errorType": type(error).__name__,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-import random
 
 from domain.auction import SimulatedAuctionPlatform
 
@@ -14,8 +13,8 @@ def seed_for_late_results(not_ready_attempts: int, ready_probability: float = 0.
     Found by replaying the platform itself, so it stays right if the platform changes.
     """
     for seed in itertools.count():
-        platform = SimulatedAuctionPlatform(random.Random(seed), ready_probability)  # noqa: S311
-        answers = [platform.results().ready for _ in range(not_ready_attempts + 1)]
+        platform = SimulatedAuctionPlatform(seed=seed, ready_probability=ready_probability)
+        answers = [platform.results("run", []).ready for _ in range(not_ready_attempts + 1)]
         if answers == [False] * not_ready_attempts + [True]:
             return seed
     raise AssertionError("unreachable")  # pragma: no cover

@@ -15,19 +15,21 @@ import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import attrs
 import boto3
 from botocore.credentials import Credentials
 from moto import mock_aws
 
-from emulator.local_api import LocalApi
+from emulator.local_api import LocalApi, proxy_body
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
 from emulator.moto_fidelity import aws_faithful_executor
 from emulator.template import REGION, LocalResource, local_resources, resolve, stage_template
 from emulator.virtual_time import VirtualTime
 from emulator.xray_daemon import XRayDaemon
+from handlers.dynamodb_items import from_item
+from handlers.json_text import exact_loads
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
@@ -46,6 +48,18 @@ class RunOutcome:
     output: Any
     error: str | None
     events: list[dict[str, Any]]
+
+    def largest_payload(self) -> int:
+        """The largest input or output, in bytes, of any state the run passed through."""
+        sizes = [
+            len(str(details[field]).encode())
+            for event in self.events
+            for name, details in event.items()
+            if name.endswith("EventDetails") and isinstance(details, dict)
+            for field in ("input", "output")
+            if field in details
+        ]
+        return max(sizes, default=0)
 
     def entered(self, state: str) -> int:
         """How many times the run entered `state`."""
@@ -111,29 +125,50 @@ class LocalAuctionSystem:
 
     def post_orders(self, body: str | bytes) -> dict[str, Any]:
         """POST /orders as API Gateway passes it to the handler (a proxy event)."""
-        return self._invoke_post_orders(
+        return self._invoke_api(
             {
                 "httpMethod": "POST",
                 "path": "/orders",
                 "resource": "/orders",
                 "headers": {"Content-Type": "application/json"},
-                "body": body.decode("utf-8", "replace") if isinstance(body, bytes) else body,
+                **proxy_body(body),
+                "requestContext": {"stage": "v1"},
+            }
+        )
+
+    def get_order(self, record_id: str) -> dict[str, Any]:
+        """GET /orders/{record_id} as API Gateway passes it to the handler."""
+        return self._invoke_api(
+            {
+                "httpMethod": "GET",
+                "path": f"/orders/{record_id}",
+                "resource": "/orders/{record_id}",
+                "pathParameters": {"record_id": record_id},
+                "headers": {},
+                "body": None,
                 "isBase64Encoded": False,
                 "requestContext": {"stage": "v1"},
             }
         )
 
-    def _invoke_post_orders(self, event: dict[str, Any]) -> dict[str, Any]:
-        response, failed = self.functions["handlers.post_orders"].invoke(event, trace=self._trace)
+    _API_ROUTES: ClassVar = {
+        "/orders": "handlers.post_orders",
+        "/orders/{record_id}": "handlers.get_order",
+    }
+
+    def _invoke_api(self, event: dict[str, Any]) -> dict[str, Any]:
+        """The function behind the event's resource, as API Gateway's proxy integration calls it."""
+        function = self.functions[self._API_ROUTES[event["resource"]]]
+        response, failed = function.invoke(event, trace=self._trace)
         if failed:  # API Gateway's answer when the integration fails
             return {"statusCode": 502, "body": json.dumps({"message": "Internal server error"})}
         return response
 
     def serve_api(self) -> str:
-        """Serve POST /orders over HTTP on loopback (SigV4 required); its URL."""
+        """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL."""
         # The local account's credentials, as any client in this environment signs with.
         credentials = boto3.Session().get_credentials().get_frozen_credentials()
-        api = LocalApi(self._invoke_post_orders, Credentials(*credentials)).start()
+        api = LocalApi(self._invoke_api, Credentials(*credentials)).start()
         self._exit_stack.callback(api.stop)
         return api.url
 
@@ -183,18 +218,30 @@ class LocalAuctionSystem:
         }
 
     def stored_orders(self) -> list[dict[str, Any]]:
-        table = boto3.resource("dynamodb").Table(self._physical("AWS::DynamoDB::Table"))
-        return sorted(table.scan()["Items"], key=lambda item: item["record_id"])
+        """Every item of the orders table, every page of the scan read."""
+        table_name = self._physical("AWS::DynamoDB::Table")
+        with between_invocations():
+            pages = self._client("dynamodb").get_paginator("scan").paginate(TableName=table_name)
+            items = [from_item(item) for page in pages for item in page["Items"]]
+        return sorted(items, key=lambda item: item["record_id"])
 
-    def stored_results(self) -> dict[str, Any]:
-        """Every object in the results bucket: key to parsed JSON."""
+    def stored_results(self, prefix: str = "") -> dict[str, Any]:
+        """Every object in the results bucket (under `prefix`): key to parsed JSON."""
+        return self._objects(self.results_bucket, prefix)
+
+    def run_files(self, prefix: str = "") -> dict[str, Any]:
+        """Every object in the runs bucket (under `prefix`): key to parsed JSON."""
+        return self._objects(self.runs_bucket, prefix)
+
+    def _objects(self, bucket: str, prefix: str) -> dict[str, Any]:
         s3 = self._client("s3")
-        bucket = self.results_bucket
-        listed = s3.list_objects_v2(Bucket=bucket).get("Contents", [])
-        return {
-            item["Key"]: json.loads(s3.get_object(Bucket=bucket, Key=item["Key"])["Body"].read())
-            for item in listed
-        }
+        with between_invocations():
+            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
+            keys = [entry["Key"] for page in pages for entry in page.get("Contents", [])]
+            return {
+                key: exact_loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
+                for key in keys
+            }
 
     def new_alerts(self) -> list[dict[str, Any]]:
         """The messages published to the alerts topic since the last call."""
@@ -226,6 +273,11 @@ class LocalAuctionSystem:
     def results_bucket(self) -> str:
         """The bucket Lambda B is configured to store results in."""
         return self.functions["handlers.store_result"].environment["RESULTS_BUCKET_NAME"]
+
+    @property
+    def runs_bucket(self) -> str:
+        """The bucket the runs keep their chunks, outcomes and reports in."""
+        return self.functions["handlers.store_result"].environment["RUNS_BUCKET_NAME"]
 
     def _client(self, service: str) -> Any:
         return boto3.client(service, region_name=REGION)
@@ -268,17 +320,37 @@ class LocalAuctionSystem:
                 creator(self.resources[logical_id])
         self._create_state_machine(self._resource("AWS::StepFunctions::StateMachine"))
 
+    # CreateTable's parameters, which the template's properties name alike.
+    _TABLE_PROPERTIES = (
+        "KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes",
+        "LocalSecondaryIndexes", "SSESpecification", "DeletionProtectionEnabled",
+    )  # fmt: skip
+    # Where CloudFormation's spelling of a property differs from the API's.
+    _TABLE_SPELLING: ClassVar = {"SSESpecification": lambda sse: {"Enabled": sse["SSEEnabled"]}}
+
     def _create_table(self, table: LocalResource) -> None:
+        """The table as the template declares it: keys, indexes, TTL (a property the
+        emulation cannot create fails here, rather than be left out)."""
         dynamodb = self._client("dynamodb")
-        dynamodb.create_table(
-            TableName=table.ref,
-            KeySchema=table.properties["KeySchema"],
-            AttributeDefinitions=table.properties["AttributeDefinitions"],
-            BillingMode=table.properties["BillingMode"],
-        )
+        declared = {
+            name: self._TABLE_SPELLING.get(name, lambda value: value)(value)
+            for name, value in table.properties.items()
+            if name in self._TABLE_PROPERTIES
+        }
+        dynamodb.create_table(TableName=table.ref, **declared)
         ttl = table.properties.get("TimeToLiveSpecification")
         if ttl:
             dynamodb.update_time_to_live(TableName=table.ref, TimeToLiveSpecification=ttl)
+        left_out = (
+            set(table.properties) - set(self._TABLE_PROPERTIES) - self._TABLE_SETTINGS_ELSEWHERE
+        )
+        if left_out:
+            raise NotImplementedError(f"the emulation does not create {sorted(left_out)}")
+
+    # Table properties that change nothing the flow can see locally (backups), or set above.
+    _TABLE_SETTINGS_ELSEWHERE = frozenset(
+        {"TimeToLiveSpecification", "PointInTimeRecoverySpecification", "TableName"}
+    )
 
     def _create_bucket(self, bucket: LocalResource) -> None:
         s3 = self._client("s3")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import socket
 import threading
+import time
 from typing import Any
 
 
@@ -16,6 +17,7 @@ class XRayDaemon:
         self._socket.bind(("127.0.0.1", 0))
         self._socket.settimeout(0.2)
         self.documents: list[dict[str, Any]] = []
+        self._last_received = time.monotonic()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="xray-daemon", daemon=True)
 
@@ -42,9 +44,19 @@ class XRayDaemon:
             # A datagram is a JSON header line, then the segment document.
             _header, _, document = datagram.partition(b"\n")
             self.documents.append(json.loads(document))
+            self._last_received = time.monotonic()
+
+    def settled(self, quiet_seconds: float = 0.2, at_most_seconds: float = 3.0) -> None:
+        """Wait until no datagram has come for `quiet_seconds`: what was sent has arrived."""
+        deadline = time.monotonic() + at_most_seconds
+        while time.monotonic() - self._last_received < quiet_seconds:
+            if time.monotonic() > deadline:
+                return
+            time.sleep(quiet_seconds / 4)
 
     def subsegment_names(self, trace_ids: set[str]) -> list[str]:
         """The names of the (sub)segments of these traces, nested ones included."""
+        self.settled()
         names: list[str] = []
 
         def walk(document: dict[str, Any]) -> None:

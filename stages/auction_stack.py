@@ -8,8 +8,8 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from auction_constructs.alerts import AlertsTopic
+from auction_constructs.auction_functions import AuctionFunctions
 from auction_constructs.auction_workflow import AuctionWorkflow
-from auction_constructs.functions import AuctionFunction, FunctionCode
 from auction_constructs.observability import AuctionObservability
 from auction_constructs.orders_api import OrdersApi
 from auction_constructs.orders_table import OrdersTable
@@ -53,58 +53,15 @@ class AuctionStack(Stack):
             removal_policy=kept,  # results are trade records: never deleted
         )
 
-        code = FunctionCode(self, "Code")
-        common = {"shared": code, "log_retention": retention, "removal_policy": removal}
-        post_orders = AuctionFunction(
-            self,
-            "PostOrders",
-            handler_module="handlers.post_orders",
-            description="POST /orders: validate an order batch and store it for 24 h",
-            environment={"ORDERS_TABLE_NAME": orders.table.table_name},
-            memory_size=1024,  # parsing 10,000 records is CPU-bound; memory buys CPU
-            timeout=Duration.seconds(28),  # under API Gateway's 29 s
-            **common,
-        )
-        post_orders.role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["dynamodb:BatchWriteItem"], resources=[orders.table.table_arn]
-            )
-        )
-        fetch_results = AuctionFunction(
-            self,
-            "FetchResults",
-            handler_module="handlers.fetch_results",
-            description="Lambda A: the auction's results, or not ready yet",
-            **common,
-        )
-        store_result = AuctionFunction(
-            self,
-            "StoreResult",
-            handler_module="handlers.store_result",
-            description="Lambda B: store an accepted order result; raise on a rejected one",
-            environment={"RESULTS_BUCKET_NAME": results.bucket.bucket_name},
-            **common,
-        )
-        store_result.role.add_to_policy(
-            iam.PolicyStatement(actions=["s3:PutObject"], resources=[results.results_objects_arn()])
-        )
-        NagSuppressions.add_resource_suppressions(
-            store_result.role,
-            [
-                {
-                    "id": "AwsSolutions-IAM5",
-                    "reason": "Lambda B writes one new object per accepted order, under "
-                    "orders/ only; the keys are not known in advance.",
-                    "appliesTo": [{"regex": "/^Resource::<.+\\.Arn>\\/orders\\/\\*$/"}],
-                }
-            ],
-            apply_to_children=True,
-        )
-
+        functions = AuctionFunctions(
+            self, "Functions", orders=orders, results=results,
+            log_retention=retention, removal_policy=removal,
+        )  # fmt: skip
         api = OrdersApi(
             self,
             "OrdersApi",
-            handler=post_orders.function,
+            post_orders=functions.post_orders.function,
+            get_order=functions.get_order.function,
             api_name=settings.resource_name("auction-orders"),
             rate_limit=settings.api_rate_limit,
             burst_limit=settings.api_burst_limit,
@@ -115,11 +72,13 @@ class AuctionStack(Stack):
             self,
             "Workflow",
             state_machine_name=settings.resource_name("auction-run"),
-            fetch_results=fetch_results.function,
-            store_result=store_result.function,
+            fetch_results=functions.fetch_results.function,
+            store_result=functions.store_result.function,
+            summarize_run=functions.summarize_run.function,
+            runs_bucket=results.runs,
             alerts=alerts.topic,
             polling=settings.polling,
-            order_concurrency=settings.order_concurrency,
+            chunk_concurrency=settings.chunk_concurrency,
             timeout=Duration.minutes(settings.run_timeout_minutes),
             log_retention=retention,
             removal_policy=removal,
@@ -138,23 +97,20 @@ class AuctionStack(Stack):
             name=settings.resource_name("energy-auction"),
             alerts=alerts,
             api=api.api,
-            functions={
-                "post_orders": post_orders.function,
-                "fetch_results": fetch_results.function,
-                "store_result": store_result.function,
-            },
+            functions={name: f.function for name, f in functions.all.items()},
             state_machine=workflow.state_machine,
             table=orders.table,
             failed_starts=schedule.dead_letters,
         )
         NagSuppressions.add_resource_suppressions(
-            workflow.state_machine.role,
+            workflow.state_machine,
             [
                 {
                     "id": "AwsSolutions-IAM5",
                     "reason": "Step Functions needs X-Ray and log delivery on '*' (no "
-                    "resource-level permissions); '<function>:*' are versions of the two "
-                    "functions it invokes.",
+                    "resource-level permissions); '<function>:*' are versions of the "
+                    "functions it invokes; runs/* are the run files its Distributed Map "
+                    "reads and writes; the executions are the map's own children.",
                 }
             ],
             apply_to_children=True,
@@ -171,8 +127,10 @@ class AuctionStack(Stack):
         )
         CfnOutput(self, "OrdersTableName", value=orders.table.table_name)
         CfnOutput(self, "ResultsBucketName", value=results.bucket.bucket_name)
+        CfnOutput(self, "RunsBucketName", value=results.runs.bucket_name)
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(self, "ClientPolicyArn", value=api.client_policy.managed_policy_arn)
+        CfnOutput(self, "ReaderPolicyArn", value=api.reader_policy.managed_policy_arn)
 
     def _smoke_test_role(
         self,

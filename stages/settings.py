@@ -43,7 +43,7 @@ class StageSettings:
     api_rate_limit: float
     api_burst_limit: int
     polling: PollingPolicy
-    order_concurrency: int
+    chunk_concurrency: int
     run_timeout_minutes: int
     log_retention: logs.RetentionDays
     retain_data: bool
@@ -74,7 +74,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "api_rate_limit": 10,
         "api_burst_limit": 20,
         "polling": PollingPolicy(first_delay_seconds=30, max_delay_seconds=300, max_attempts=6),
-        "order_concurrency": 5,
+        "chunk_concurrency": 5,
         "run_timeout_minutes": 50,
         "log_retention": logs.RetentionDays.ONE_WEEK,
         "retain_data": False,
@@ -83,7 +83,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "api_rate_limit": 50,
         "api_burst_limit": 100,
         "polling": PollingPolicy(first_delay_seconds=30, max_delay_seconds=300, max_attempts=8),
-        "order_concurrency": 10,
+        "chunk_concurrency": 10,
         "run_timeout_minutes": 55,
         "log_retention": logs.RetentionDays.ONE_MONTH,
         "retain_data": False,
@@ -92,7 +92,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "api_rate_limit": 100,
         "api_burst_limit": 200,
         "polling": PollingPolicy(first_delay_seconds=30, max_delay_seconds=300, max_attempts=8),
-        "order_concurrency": 10,
+        "chunk_concurrency": 10,
         "run_timeout_minutes": 55,
         "log_retention": logs.RetentionDays.THREE_MONTHS,
         "retain_data": True,

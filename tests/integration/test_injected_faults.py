@@ -1,4 +1,4 @@
-"""Faults injected into the running workflow: retried with backoff, then alerted, nothing lost.
+"""Faults injected into the running workflow: retried with backoff, then reported, nothing lost.
 
 The faults answer for AWS through botocore's hooks on every client made during the test,
 so the handlers' clients and the workflow engine's clients meet them as they would in AWS.
@@ -6,47 +6,65 @@ so the handlers' clients and the workflow engine's clients meet them as they wou
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.faults import error_response, everywhere
 
 pytestmark = pytest.mark.synth
 
+SEEDED = {"AUCTION_READY_PROBABILITY": "1", "AUCTION_SIMULATION_SEED": "11"}
 
-def test_s3_failing_in_lambda_b_is_retried_then_alerted_and_the_run_goes_on(
-    dev_system, monkeypatch
+
+def post(system, count: int = 6) -> None:
+    batch = [{"record_id": f"order-{n}", "power": 2} for n in range(count)]
+    assert system.post_orders(json.dumps(batch))["statusCode"] == 201
+
+
+def s3_refuses_order_documents(params) -> object:
+    """S3 failing for the accepted orders' documents only, not the run's own files."""
+    return error_response("InternalError", 500) if "/orders/" in params["url"] else None
+
+
+def test_s3_failing_for_documents_is_retried_then_reported_and_nothing_is_lost(
+    local_system, monkeypatch
 ):
-    fault = everywhere(
-        monkeypatch, "s3", "PutObject", lambda _: error_response("InternalError", 500)
-    )
+    with local_system(lambda_a=SEEDED) as system:
+        post(system)
+        fault = everywhere(monkeypatch, "s3", "PutObject", s3_refuses_order_documents)
 
-    run = dev_system.wait_for(dev_system.start_run(name="s3-down"))
+        run = system.wait_for(system.start_run(name="s3-down"))
 
-    assert run.status == "SUCCEEDED"  # one failed order does not fail the others' run
-    # The accepted order: 1 try + 3 retries, each failing at S3; the rejected order: 1 try.
-    assert dev_system.functions["handlers.store_result"].invocations == 4 + 1
-    assert fault.injected == 4
-    assert len(dev_system.virtual_time.retry_intervals) == 3
-    titles = sorted(alert["content"]["title"] for alert in dev_system.alerts())
-    assert titles == [
-        "Auction order 0 of run s3-down: ClientError",
-        "Auction order 1 of run s3-down: OrderRejectedError",
-    ]
-    assert dev_system.stored_results() == {}
+        assert run.status == "SUCCEEDED"  # one chunk that cannot be stored fails no run
+        # One chunk: 1 try + 3 retries of Lambda B, each failing at S3.
+        assert system.functions["handlers.store_result"].invocations == 4
+        assert len(system.virtual_time.retry_intervals) == 3
+        assert fault.injected > 0
+        items = {item["record_id"]: item for item in system.stored_orders()}
+        summary = run.output["summary"]
+        accepted_open = [r for r, item in items.items() if "outcome" not in item]
+        assert summary["failed"] == len(accepted_open) > 0
+        # The rejected ones were recorded; the accepted ones stay open, nothing stored.
+        assert summary["rejected"] == len(items) - len(accepted_open)
+        assert system.stored_results("orders/") == {}
+        (alert,) = system.alerts()
+        assert f"{summary['failed']} failed" in alert["content"]["title"]
+        assert "InternalError" in alert["content"]["description"]
+        report = system.run_files("runs/s3-down/report.json")["runs/s3-down/report.json"]
+        assert sorted(f["record_id"] for f in report["failed"]) == sorted(accepted_open)
 
 
-def test_s3_failing_briefly_is_absorbed_by_the_retries(dev_system, monkeypatch):
-    # Fail S3 twice: fewer times than the workflow tries Lambda B.
-    everywhere(
-        monkeypatch, "s3", "PutObject", lambda _: error_response("InternalError", 500), times=2
-    )
+def test_s3_failing_briefly_is_absorbed_by_the_retries(local_system, monkeypatch):
+    with local_system(lambda_a=SEEDED) as system:
+        post(system)
+        everywhere(monkeypatch, "s3", "PutObject", s3_refuses_order_documents, times=2)
 
-    run = dev_system.wait_for(dev_system.start_run(name="s3-blip"))
+        run = system.wait_for(system.start_run(name="s3-blip"))
 
-    assert run.status == "SUCCEEDED"
-    assert len(dev_system.stored_results()) == 1
-    titles = [alert["content"]["title"] for alert in dev_system.alerts()]
-    assert titles == ["Auction order 1 of run s3-blip: OrderRejectedError"]
+        assert run.status == "SUCCEEDED"
+        assert run.output["summary"]["failed"] == 0
+        assert all("outcome" in item for item in system.stored_orders())
 
 
 def test_lambda_a_failing_is_retried_with_backoff_then_the_run_fails_and_alerts(local_system):
@@ -64,14 +82,17 @@ def test_lambda_a_failing_is_retried_with_backoff_then_the_run_fails_and_alerts(
         assert alert["content"]["title"] == "Auction run lambda-a-down failed: ValueError"
 
 
-def test_sns_publish_failing_is_retried_and_the_alert_still_goes_out(dev_system, monkeypatch):
-    fault = everywhere(
-        monkeypatch, "sns", "Publish", lambda _: error_response("InternalError", 500), times=2
-    )
+def test_sns_publish_failing_is_retried_and_the_alert_still_goes_out(local_system, monkeypatch):
+    lambda_a = {**SEEDED, "AUCTION_REJECTION_PROBABILITY": "1"}
+    with local_system(lambda_a=lambda_a) as system:
+        post(system)
+        fault = everywhere(
+            monkeypatch, "sns", "Publish", lambda _: error_response("InternalError", 500), times=2
+        )
 
-    run = dev_system.wait_for(dev_system.start_run(name="sns-blip"))
+        run = system.wait_for(system.start_run(name="sns-blip"))
 
-    assert run.status == "SUCCEEDED"
-    assert fault.injected == 2
-    titles = [alert["content"]["title"] for alert in dev_system.alerts()]
-    assert titles == ["Auction order 1 of run sns-blip: OrderRejectedError"]
+        assert run.status == "SUCCEEDED"
+        assert fault.injected == 2
+        (alert,) = system.alerts()
+        assert alert["content"]["title"] == "Auction run sns-blip: 6 rejected of 6 orders"

@@ -1,0 +1,155 @@
+"""The five functions of a stage, and what each may touch: nothing more.
+
+post_orders    POST /orders            read and write orders (BatchGetItem, BatchWriteItem, PutItem)
+get_order      GET /orders/{id}        read one order (GetItem)
+fetch_results  Lambda A                query the open-orders index; write runs/*/chunks*
+store_result   Lambda B                read runs/*/chunks/*; write orders/* and runs/*/outcomes/*;
+                                       record outcomes (UpdateItem, GetItem)
+summarize_run  Lambda C                read and list runs/*; write runs/*/report.json
+"""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_logs as logs
+from cdk_nag import NagSuppressions
+from constructs import Construct
+
+from auction_constructs.functions import AuctionFunction, FunctionCode
+from auction_constructs.orders_table import OrdersTable
+from auction_constructs.results_bucket import ResultsBucket
+from domain.runs import RUNS_PREFIX
+
+
+class AuctionFunctions(Construct):
+    """Every function of the stage, each with its own role holding only its grants."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        orders: OrdersTable,
+        results: ResultsBucket,
+        log_retention: logs.RetentionDays,
+        removal_policy: RemovalPolicy,
+    ) -> None:
+        super().__init__(scope, id_)
+        table = orders.table
+        self._common = {
+            "shared": FunctionCode(self, "Code"),
+            "log_retention": log_retention,
+            "removal_policy": removal_policy,
+        }
+        environment = {"ORDERS_TABLE_NAME": table.table_name}
+        buckets = {
+            "RESULTS_BUCKET_NAME": results.bucket.bucket_name,
+            "RUNS_BUCKET_NAME": results.runs.bucket_name,
+        }
+
+        self.post_orders = self._function(
+            "PostOrders",
+            "handlers.post_orders",
+            "POST /orders: validate an order batch and store it for 24 h",
+            environment,
+            memory_size=1024,  # parsing 10,000 records is CPU-bound; memory buys CPU
+        )
+        # PutItem: a changed open order is replaced in a transaction, only while undecided.
+        self._allow(self.post_orders, ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem",
+                                       "dynamodb:PutItem"], [table.table_arn])  # fmt: skip
+        self.get_order = self._function(
+            "GetOrder", "handlers.get_order", "GET /orders/{record_id}: one order and its outcome",
+            environment,
+        )  # fmt: skip
+        self._allow(self.get_order, ["dynamodb:GetItem"], [table.table_arn])
+
+        self.fetch_results = self._function(
+            "FetchResults",
+            "handlers.fetch_results",
+            "Lambda A: the auction's results for the open orders, or not ready yet",
+            {**environment, **buckets, "OPEN_ORDERS_INDEX": orders.open_orders_index},
+            memory_size=1024,  # up to 100,000 open orders held at once
+        )
+        self._allow(self.fetch_results, ["dynamodb:Query"],
+                    [f"{table.table_arn}/index/{orders.open_orders_index}"])  # fmt: skip
+        chunks = [results.run_files_arn("*/chunks.json"), results.run_files_arn("*/chunks/*")]
+        self._allow(self.fetch_results, ["s3:PutObject"], chunks)
+
+        self.store_result = self._function(
+            "StoreResult",
+            "handlers.store_result",
+            "Lambda B: store the accepted orders of a chunk, record every outcome",
+            {**environment, **buckets},
+        )
+        self._allow(self.store_result, ["s3:GetObject"], [results.run_files_arn("*/chunks/*")])
+        written = [results.results_objects_arn(), results.run_files_arn("*/outcomes/*")]
+        self._allow(self.store_result, ["s3:PutObject"], written)
+        self._allow(
+            self.store_result, ["dynamodb:UpdateItem", "dynamodb:GetItem"], [table.table_arn]
+        )
+
+        self.summarize_run = self._function(
+            "SummarizeRun",
+            "handlers.summarize_run",
+            "Lambda C: a run's summary from its chunks' outcomes, and its one alert",
+            buckets,
+        )
+        self._allow(self.summarize_run, ["s3:GetObject"], [results.run_files_arn("*")])
+        self._allow(self.summarize_run, ["s3:PutObject"], [results.run_files_arn("*/report.json")])
+        self.summarize_run.role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["s3:ListBucket"],
+                resources=[results.runs.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": [f"{RUNS_PREFIX}*"]}},
+            )
+        )
+        for function in (self.fetch_results, self.store_result, self.summarize_run):
+            NagSuppressions.add_resource_suppressions(
+                function.role,
+                [
+                    {
+                        "id": "AwsSolutions-IAM5",
+                        "reason": "A run's files and each accepted order's document get keys "
+                        "named at run time (the run's id, the order's record_id), under "
+                        "the prefixes this function reads or writes, and no other.",
+                        "appliesTo": [
+                            {"regex": "/^Resource::<.+\\.Arn>\\/(orders|runs)\\/.*\\*.*$/"}
+                        ],
+                    }
+                ],
+                apply_to_children=True,
+            )
+
+    def _function(
+        self,
+        id_: str,
+        handler_module: str,
+        description: str,
+        environment: dict[str, str],
+        memory_size: int = 256,
+    ) -> AuctionFunction:
+        return AuctionFunction(
+            self,
+            id_,
+            handler_module=handler_module,
+            description=description,
+            environment=environment,
+            memory_size=memory_size,
+            **self._common,
+        )
+
+    @staticmethod
+    def _allow(function: AuctionFunction, actions: list[str], resources: list[str]) -> None:
+        function.role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
+
+    @property
+    def all(self) -> dict[str, AuctionFunction]:
+        """Each function by its handler's name."""
+        return {
+            "post_orders": self.post_orders,
+            "get_order": self.get_order,
+            "fetch_results": self.fetch_results,
+            "store_result": self.store_result,
+            "summarize_run": self.summarize_run,
+        }
