@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from bench import cold_start, ingest, packages, workflow_cost
+from bench import auction_run, cold_start, ingest, packages
 from bench.measure import Figure
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         # Validation before ingest: moto's tables would fill the heap it is timed in.
         figures += ingest.validation_figures()
         figures += ingest.ingest_figures()
-        figures += workflow_cost.figures(Path(outdir))
+        figures += auction_run.figures(Path(outdir))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )

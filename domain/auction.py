@@ -19,6 +19,7 @@ from typing import Any, Protocol
 import attrs
 
 from domain.errors import InvalidAuctionResultsError, InvalidOrderResultError
+from domain.orders import POSTED_AT, RESERVED_ATTRIBUTES
 
 
 class OrderStatus(enum.Enum):
@@ -74,6 +75,15 @@ class OpenOrder:
     record_id: str
     posted_at: int  # epoch milliseconds
     attributes: Mapping[str, Any]
+
+    @classmethod
+    def from_item(cls, item: Mapping[str, Any]) -> OpenOrder:
+        """An open order's item as the auction is given it: what the client sent."""
+        return cls(
+            record_id=item["record_id"],
+            posted_at=int(item[POSTED_AT]),
+            attributes={k: v for k, v in item.items() if k not in RESERVED_ATTRIBUTES},
+        )
 
 
 @attrs.frozen

@@ -23,7 +23,6 @@ from typing import Any
 
 import attrs
 
-from domain.auction import OpenOrder
 from domain.errors import DecidedOrderChangedError
 from domain.orders import (
     DIGEST,
@@ -152,15 +151,6 @@ def plan_writes(
     if refused:
         raise DecidedOrderChangedError(tuple(refused))
     return WritePlan(tuple(new), tuple(amended), tuple(unchanged), tuple(decided))
-
-
-def open_order(item: Mapping[str, Any]) -> OpenOrder:
-    """An open order's item as the auction is given it: what the client sent."""
-    return OpenOrder(
-        record_id=item["record_id"],
-        posted_at=int(item[POSTED_AT]),
-        attributes={k: v for k, v in item.items() if k not in RESERVED_ATTRIBUTES},
-    )
 
 
 def describe(item: Mapping[str, Any], *, now: float) -> dict[str, Any] | None:

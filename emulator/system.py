@@ -266,6 +266,12 @@ class LocalAuctionSystem:
     # -- building it from the template ---------------------------------------------------
 
     @property
+    def definition(self) -> str:
+        """The workflow's definition as synthesized, its references resolved to local names."""
+        machine = self._resource("AWS::StepFunctions::StateMachine")
+        return resolve(machine.properties["DefinitionString"], self.resources)
+
+    @property
     def state_machine_arn(self) -> str:
         return self._resource("AWS::StepFunctions::StateMachine").ref
 
@@ -380,7 +386,7 @@ class LocalAuctionSystem:
         )
 
     def _create_state_machine(self, machine: LocalResource) -> None:
-        definition = resolve(machine.properties["DefinitionString"], self.resources)
+        definition = self.definition
         self._client("stepfunctions").create_state_machine(
             name=machine.attributes["Name"],
             definition=definition,

@@ -5,19 +5,25 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import time
 from typing import Any
 
 
 class XRayDaemon:
-    """Listens on a loopback UDP port, where `AWS_XRAY_DAEMON_ADDRESS` points the SDK."""
+    """Listens on a loopback UDP port, where `AWS_XRAY_DAEMON_ADDRESS` points the SDK.
+
+    A thread keeps the socket's buffer drained; a reader drains what is left first. The
+    SDK sends each document before the traced call returns, so what a finished
+    invocation sent is always read.
+    """
 
     def __init__(self) -> None:
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        # Room for a burst of documents while the thread waits for the GIL (the kernel
+        # caps it at net.core.rmem_max).
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
         self._socket.bind(("127.0.0.1", 0))
-        self._socket.settimeout(0.2)
         self.documents: list[dict[str, Any]] = []
-        self._last_received = time.monotonic()
+        self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="xray-daemon", daemon=True)
 
@@ -37,26 +43,28 @@ class XRayDaemon:
 
     def _receive(self) -> None:
         while not self._stopping.is_set():
-            try:
-                datagram = self._socket.recv(65_535)
-            except TimeoutError:
-                continue
-            # A datagram is a JSON header line, then the segment document.
-            _header, _, document = datagram.partition(b"\n")
-            self.documents.append(json.loads(document))
-            self._last_received = time.monotonic()
+            self._drain(wait_seconds=0.2)
 
-    def settled(self, quiet_seconds: float = 0.2, at_most_seconds: float = 3.0) -> None:
-        """Wait until no datagram has come for `quiet_seconds`: what was sent has arrived."""
-        deadline = time.monotonic() + at_most_seconds
-        while time.monotonic() - self._last_received < quiet_seconds:
-            if time.monotonic() > deadline:
-                return
-            time.sleep(quiet_seconds / 4)
+    def _drain(self, wait_seconds: float = 0) -> None:
+        """Keep every datagram waiting, after waiting `wait_seconds` for the first."""
+        with self._lock:
+            if wait_seconds:
+                self._socket.settimeout(wait_seconds)
+            else:
+                self._socket.setblocking(False)
+            while True:
+                try:
+                    datagram = self._socket.recv(65_535)
+                except (TimeoutError, BlockingIOError):
+                    return
+                # A datagram is a JSON header line, then the segment document.
+                _header, _, document = datagram.partition(b"\n")
+                self.documents.append(json.loads(document))
+                self._socket.setblocking(False)  # then take only what is there already
 
     def subsegment_names(self, trace_ids: set[str]) -> list[str]:
         """The names of the (sub)segments of these traces, nested ones included."""
-        self.settled()
+        self._drain()
         names: list[str] = []
 
         def walk(document: dict[str, Any]) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 
 from domain.auction import OpenOrder
 from domain.expiry import RETENTION_SECONDS
-from domain.lifecycle import OPEN_SHARDS, open_order
+from domain.lifecycle import OPEN_SHARDS
 from domain.orders import OPEN_SHARD, OUTCOME, POSTED_AT, TTL
 from handlers.dynamodb_items import from_item
 
@@ -20,7 +20,7 @@ def open_at(
     client: Any, table_name: str, index_name: str, *, started_ms: int, now: float
 ) -> list[OpenOrder]:
     """Every order posted by `started_ms` (epoch ms) still open and live at `now`."""
-    return [open_order(from_item(item)) for shard in range(OPEN_SHARDS)
+    return [OpenOrder.from_item(from_item(item)) for shard in range(OPEN_SHARDS)
             for item in _shard(client, table_name, index_name, shard, started_ms, now)]  # fmt: skip
 
 
