@@ -2,56 +2,26 @@
 
 POST /orders and GET /orders/{record_id}, each under `/` and under the stage (`/v1/`).
 
-Requests must be signed for `execute-api` with the local account's credentials; the
-signature is recomputed and compared, so an unsigned or tampered request is refused with
-403 as API Gateway would.
+Requests must be signed for `execute-api` in the stage's region with the local account's
+credentials (`emulator.sigv4` verifies them as API Gateway does): an unsigned, tampered,
+stale or misdirected request is refused with 403. A method or path the API does not
+define is answered 403 `Missing Authentication Token`, HEAD and OPTIONS included; a body
+sent chunked, without a length, is refused (411), deliberately.
 """
 
 from __future__ import annotations
 
 import base64
-import hmac
-import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import unquote
 
-from botocore.auth import SigV4Auth
-from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
 from emulator.loopback import JsonRequestHandler, LoopbackServer
+from emulator.sigv4 import MISSING, signature_problem
 
-_AUTHORIZATION = re.compile(
-    r"^AWS4-HMAC-SHA256 Credential=(?P<key>[^/]+)/(?P<scope>[^,]+), ?"
-    r"SignedHeaders=(?P<signed>[^,]+), ?Signature=(?P<signature>[0-9a-f]{64})$"
-)
 STAGE = "v1"
-
-
-def signature_problem(
-    method: str, url: str, headers: Mapping[str, str], body: bytes, credentials: Credentials
-) -> str | None:
-    """Why this request's SigV4 signature is not valid for `credentials`; None if it is."""
-    match = _AUTHORIZATION.match(headers.get("Authorization", ""))
-    if not match:
-        return "Missing Authentication Token"
-    if match["key"] != credentials.access_key:
-        return "The security token included in the request is invalid."
-    _date, region, service, _terminator = match["scope"].split("/")
-    signed = match["signed"].split(";")
-    lowered = {name.lower(): value for name, value in headers.items()}
-    request = AWSRequest(
-        method=method, url=url, data=body, headers={name: lowered.get(name, "") for name in signed}
-    )
-    request.context["timestamp"] = lowered.get("x-amz-date", "")
-    signer = SigV4Auth(credentials, service, region)
-    expected = signer.signature(
-        signer.string_to_sign(request, signer.canonical_request(request)), request
-    )
-    if service != "execute-api" or not hmac.compare_digest(expected, match["signature"]):
-        return "The request signature we calculated does not match the signature you provided."
-    return None
 
 
 def proxy_body(body: bytes | str | None) -> dict[str, Any]:
@@ -81,10 +51,14 @@ class LocalApi(LoopbackServer):
     """An HTTP server on 127.0.0.1 in front of a proxy-event handler."""
 
     def __init__(
-        self, handle: Callable[[dict[str, Any]], dict[str, Any]], credentials: Credentials
+        self,
+        handle: Callable[[dict[str, Any]], dict[str, Any]],
+        credentials: Credentials,
+        region: str,
     ) -> None:
         self._handle = handle
         self._credentials = credentials
+        self._region = region
         super().__init__(self._request_handler())
 
     @property
@@ -105,14 +79,18 @@ class LocalApi(LoopbackServer):
                 path = self.path.split("?")[0]
                 route = _resource(method, path.removeprefix(f"/{STAGE}"))
                 if route is None:  # API Gateway's answer for a route it does not define
-                    self.send_json(403, {"message": "Missing Authentication Token"})
+                    self.send_json(403, {"message": MISSING})
+                    return
+                if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+                    self.send_json(411, {"message": "send the body with a Content-Length"})
                     return
                 resource, parameters = route
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 host = self.headers.get("Host", "")
                 problem = signature_problem(
-                    method, f"http://{host}{self.path}", dict(self.headers), body, api._credentials
-                )
+                    method, f"http://{host}{self.path}", dict(self.headers), body,
+                    api._credentials, region=api._region,
+                )  # fmt: skip
                 if problem:
                     self.send_json(403, {"message": problem})
                     return
@@ -131,8 +109,13 @@ class LocalApi(LoopbackServer):
 
             def _no_such_method(self) -> None:
                 """API Gateway's answer for a method the API does not define."""
-                self.send_json(403, {"message": "Missing Authentication Token"})
+                self.send_json(403, {"message": MISSING})
 
-            do_PUT = do_DELETE = do_PATCH = _no_such_method  # noqa: N815
+            def do_HEAD(self) -> None:  # noqa: N802
+                self.send_response(403)
+                self.send_header("Content-Type", "application/json")
+                self.end_headers()
+
+            do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _no_such_method  # noqa: N815
 
         return ApiHandler

@@ -3,11 +3,16 @@
 Step Functions on moto invokes functions through boto3; `AWS_ENDPOINT_URL_LAMBDA` sends
 those calls here. Each function is one container: its module is imported on the first
 call (a cold start) with the function's environment from the template.
+
+The endpoint is private to the process: its URL carries a secret made at start-up, known
+only through this process's environment, and a call without it is refused. Otherwise
+anyone on the machine could invoke POST /orders's handler round the API's SigV4 check.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hmac
 import json
 import os
 import secrets
@@ -111,11 +116,13 @@ class LocalLambda(LoopbackServer):
     def __init__(self, functions: list[LocalFunction], *, trace: bool = False) -> None:
         self.functions = {f.arn: f for f in functions} | {f.name: f for f in functions}
         self.trace = trace
+        self._secret = secrets.token_urlsafe(24)
         super().__init__(self._request_handler())
 
     @property
     def url(self) -> str:
-        return self.base_url
+        """The endpoint, its secret included: for this process's environment only."""
+        return f"{self.base_url}/{self._secret}"
 
     def function(self, name_or_arn: str) -> LocalFunction | None:
         name = unquote(name_or_arn)
@@ -128,7 +135,11 @@ class LocalLambda(LoopbackServer):
 
         class InvokeHandler(JsonRequestHandler):
             def do_POST(self) -> None:  # noqa: N802  (http.server's naming)
-                parts = self.path.split("?")[0].strip("/").split("/")
+                secret, _, route = self.path.split("?")[0].strip("/").partition("/")
+                if not hmac.compare_digest(secret, local._secret):
+                    self.send_json(403, {"message": "this endpoint is private to its process"})
+                    return
+                parts = route.split("/")
                 if len(parts) != 4 or parts[1] != "functions" or parts[3] != "invocations":
                     self.send_json(404, {"message": f"no route {self.path}"})
                     return

@@ -21,6 +21,7 @@ import attrs
 import boto3
 from botocore.credentials import Credentials
 from moto import mock_aws
+from moto.server import ThreadedMotoServer
 
 from emulator.local_api import LocalApi, proxy_body
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
@@ -168,9 +169,23 @@ class LocalAuctionSystem:
         """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL."""
         # The local account's credentials, as any client in this environment signs with.
         credentials = boto3.Session().get_credentials().get_frozen_credentials()
-        api = LocalApi(self._invoke_api, Credentials(*credentials)).start()
+        api = LocalApi(self._invoke_api, Credentials(*credentials), REGION).start()
         self._exit_stack.callback(api.stop)
         return api.url
+
+    def serve_aws(self) -> str:
+        """Serve the emulated AWS APIs over HTTP on loopback, for the AWS CLI; the endpoint.
+
+        moto's own server over the same in-process state: what the CLI lists is what the
+        flow wrote. Like moto, it takes any credentials: anyone on this machine can read
+        and change the local stage through it (it listens on 127.0.0.1 only).
+        """
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)  # a line per request
+        server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        server.start()
+        self._exit_stack.callback(server.stop)
+        host, port = server.get_host_and_port()
+        return f"http://{host}:{port}"
 
     def start_run(self, name: str | None = None) -> str:
         """Start the workflow as the hourly schedule does; the execution ARN.
@@ -219,9 +234,9 @@ class LocalAuctionSystem:
 
     def stored_orders(self) -> list[dict[str, Any]]:
         """Every item of the orders table, every page of the scan read."""
-        table_name = self._physical("AWS::DynamoDB::Table")
         with between_invocations():
-            pages = self._client("dynamodb").get_paginator("scan").paginate(TableName=table_name)
+            scan = self._client("dynamodb").get_paginator("scan")
+            pages = scan.paginate(TableName=self.orders_table)
             items = [from_item(item) for page in pages for item in page["Items"]]
         return sorted(items, key=lambda item: item["record_id"])
 
@@ -279,6 +294,10 @@ class LocalAuctionSystem:
     def results_bucket(self) -> str:
         """The bucket Lambda B is configured to store results in."""
         return self.functions["handlers.store_result"].environment["RESULTS_BUCKET_NAME"]
+
+    @property
+    def orders_table(self) -> str:
+        return self._physical("AWS::DynamoDB::Table")
 
     @property
     def runs_bucket(self) -> str:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 import pytest
+from filelock import FileLock
 from hypothesis import HealthCheck, settings
 
 from emulator.template import stage_template_path
@@ -93,10 +93,20 @@ class SynthesizedApp:
 
 
 @pytest.fixture(scope="session")
-def synthesized(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SynthesizedApp]:
-    """The whole CDK app, synthesized once per test session (it takes seconds)."""
+def synthesized(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> SynthesizedApp:
+    """The whole CDK app, synthesized once per test session (it takes seconds).
+
+    With tests spread over processes (pytest-xdist), the first to need it synthesizes into
+    the session's shared directory and the others wait for it and read it.
+    """
     from pipeline_app import build_app
 
-    outdir = tmp_path_factory.mktemp("cdk.out")
-    build_app(auction_context=TEST_AUCTION_CONTEXT, outdir=str(outdir)).synth()
+    base = tmp_path_factory.getbasetemp()
+    shared = base if worker_id == "master" else base.parent
+    outdir = shared / "cdk.out"
+    with FileLock(shared / "cdk.out.lock"):
+        if not outdir.exists():
+            partial = shared / "cdk.out.partial"
+            build_app(auction_context=TEST_AUCTION_CONTEXT, outdir=str(partial)).synth()
+            partial.rename(outdir)
     return SynthesizedApp(outdir)

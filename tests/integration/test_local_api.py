@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import urllib.error
 import urllib.request
 
@@ -79,3 +81,105 @@ def test_a_signed_bad_batch_gets_the_handlers_400(served):
     assert answer["problems"] == [
         {"record": 0, "field": "ttl", "reason": "is set by the service and may not be sent"}
     ]
+
+
+def request(url: str, method: str, body: bytes | None = None, headers: dict | None = None):
+    prepared = urllib.request.Request(url, data=body, headers=headers or {}, method=method)  # noqa: S310
+    try:
+        with urllib.request.urlopen(prepared, timeout=10) as response:  # noqa: S310
+            return response.status, response.read()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read()
+
+
+def signed_headers(url: str, body: bytes, region: str = "eu-west-1", **extra: str) -> dict:
+    signed = AWSRequest(method="POST", url=url, data=body, headers=extra)
+    SigV4Auth(boto3.Session().get_credentials(), "execute-api", region).add_auth(signed)
+    return dict(signed.headers)
+
+
+def test_a_request_signed_for_another_region_is_refused(served):
+    system, url = served
+    body = b'[{"record_id": "a"}]'
+
+    status, answer = raw_post(url, body, signed_headers(url, body, region="us-east-1"))
+
+    assert status == 403
+    assert answer["message"] == "Credential should be scoped to a valid region, not 'us-east-1'."
+    assert system.stored_orders() == []
+
+
+def test_a_tampered_body_whose_signed_hash_names_the_old_one_is_refused(served):
+    system, url = served
+    sent = b'[{"record_id": "a"}]'
+    headers = signed_headers(
+        url, sent, **{"X-Amz-Content-SHA256": hashlib.sha256(sent).hexdigest()}
+    )
+
+    status, _ = raw_post(url, b'[{"record_id": "evil"}]', headers)
+
+    assert status == 403
+    assert system.stored_orders() == []
+
+
+def test_an_unsigned_payload_is_refused(served):
+    system, url = served
+    headers = signed_headers(url, b"", **{"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"})
+
+    status, answer = raw_post(url, b'[{"record_id": "a"}]', headers)
+
+    assert status == 403
+    assert "UNSIGNED-PAYLOAD" in answer["message"]
+    assert system.stored_orders() == []
+
+
+def test_a_body_that_is_not_utf8_gets_the_handlers_400_and_nothing_is_stored(served):
+    system, url = served
+    body = b'[{"record_id": "\xff"}]'
+
+    status, answer = raw_post(url, body, signed_headers(url, body))
+
+    assert status == 400
+    assert "not valid UTF-8" in answer["problems"][0]["reason"]
+    assert system.stored_orders() == []
+
+
+@pytest.mark.parametrize("method", ["HEAD", "OPTIONS", "PUT", "DELETE"])
+def test_a_method_the_api_does_not_define_is_answered_as_api_gateway_does(served, method):
+    _, url = served
+
+    status, body = request(url, method)
+
+    assert status == 403
+    if method != "HEAD":
+        assert json.loads(body) == {"message": "Missing Authentication Token"}
+
+
+def test_a_chunked_body_is_refused_deliberately(served):
+    system, url = served
+
+    def chunks():
+        yield b'[{"record_id": "a"}]'
+
+    prepared = urllib.request.Request(url, data=chunks(), method="POST",  # noqa: S310
+                                      headers={"Transfer-Encoding": "chunked"})  # fmt: skip
+    try:
+        urllib.request.urlopen(prepared, timeout=10)  # noqa: S310
+        status = 200
+    except urllib.error.HTTPError as error:
+        status = error.code
+
+    assert status == 411
+    assert system.stored_orders() == []
+
+
+def test_the_lambda_endpoint_refuses_a_caller_without_the_process_s_secret(served):
+    system, _ = served
+    endpoint = os.environ["AWS_ENDPOINT_URL_LAMBDA"]
+    base = endpoint.rsplit("/", 1)[0]
+    invoke = "/2015-03-31/functions/x/invocations"
+
+    status, _ = request(f"{base}{invoke}", "POST", b"{}")
+
+    assert status == 403
+    assert system.functions["handlers.post_orders"].invocations == 0
