@@ -51,10 +51,10 @@ scan: synth $(CHECKOV_INSTALLED)
 	$(CHECKOV_VENV)/bin/checkov --quiet --compact --skip-download \
 		--framework cloudformation --directory cdk.out
 
-demo: $(INSTALLED)
+demo: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python -m emulator.demo
 
-serve: $(INSTALLED)
+serve: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python -m emulator.serve
 
 # Known vulnerabilities in the Lambda layer's pins and in the project's environment.
@@ -71,4 +71,4 @@ synth: $(INSTALLED)
 	$(BIN)/python pipeline_app.py
 
 clean:
-	rm -rf $(VENV) $(CHECKOV_VENV) cdk.out .build .pytest_cache .hypothesis node_modules
+	rm -rf $(VENV) $(CHECKOV_VENV) cdk.out reports .build .pytest_cache .hypothesis node_modules

@@ -1,10 +1,11 @@
 """`make demo`: the whole auction flow on the local emulation, with a readable report.
 
-Synthesizes the CDK app, builds the Dev stage on moto from its template, posts the seed's
-example batch and a generated one over signed HTTP, runs the workflow on those orders as
-the hourly schedule would (Lambda A seeded to be late once), reads each order's outcome
-back over signed HTTP, and reports what each part did. Exit status 0 only when the flow
-ran end to end and every posted order got exactly one outcome.
+Synthesizes the CDK app, builds the Dev stage on moto from its template, posts the
+README's example request, the seed's example batch (which resends it) and a generated
+batch over signed HTTP, runs the workflow on those orders as the hourly schedule would
+(Lambda A seeded to be late once), reads outcomes back over signed HTTP, reports what
+each part did, and writes the run's HTML report. Exit status 0 only when the flow ran end
+to end and every posted order got exactly one outcome.
 """
 
 from __future__ import annotations
@@ -19,10 +20,13 @@ from pathlib import Path
 
 import boto3
 
+from emulator.report.render import REPORTS, write_report
 from emulator.scenarios import seed_for_late_results
-from emulator.system import LocalAuctionSystem
+from emulator.system import LocalAuctionSystem, RunOutcome
 from ops.smoke_test import signed_get, signed_post
 
+# The README's curl example, then the seed's example batch, which holds it again.
+README_EXAMPLE = [{"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4}]
 SEED_BATCH = [
     {"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},
     {"record_id": "unique_id_2", "parameter_1": "def", "parameter_2": 2.1},
@@ -42,18 +46,27 @@ def synthesize(outdir: Path) -> None:
     build_app(outdir=str(outdir)).synth()
 
 
-def run_demo(assembly: Path, say: Callable[[str], None], generated: int = 250) -> list[str]:
+def run_demo(
+    assembly: Path,
+    say: Callable[[str], None],
+    generated: int = 250,
+    reports: Path = REPORTS,
+) -> list[str]:
     """Run the flow and report it through `say`; every failure found (none: it worked)."""
     lambda_a = {"AUCTION_SIMULATION_SEED": str(seed_for_late_results(not_ready_attempts=1))}
     environment = {"handlers.fetch_results": lambda_a}
     with LocalAuctionSystem(assembly, function_environment=environment) as system:
+        say(f"Stage template: {system.template_path}")
+        say("Everything below lives in this process's memory: nothing is sent to AWS")
         url = system.serve_api()
-        return [
-            *_submit_orders(system, url, say, generated),
-            *_run_auction(system, say),
-            *_read_outcomes(system, url, say),
-            *_report_traces(system, say),
-        ]
+        failures = _submit_orders(system, url, say, generated)
+        run, run_failures = _run_auction(system, say)
+        failures += run_failures + _read_outcomes(system, url, say) + _report_traces(system, say)
+        posted = [order["record_id"] for order in system.stored_orders()]
+        report = write_report(system, run, template_path=system.template_path, posted=posted,
+                              directory=reports)  # fmt: skip
+        say(f"Report of the run (open it in a browser): {report}")
+        return failures
 
 
 def _submit_orders(
@@ -62,7 +75,12 @@ def _submit_orders(
     failures = []
     say(f"The orders API served at {url} (SigV4 required, as in AWS)")
     session = boto3.Session()
-    for label, batch in (("seed example", SEED_BATCH), ("generated", generated_batch(generated))):
+    batches = (
+        ("the README's example", README_EXAMPLE),
+        ("seed example (resends unique_id_1)", SEED_BATCH),
+        ("generated", generated_batch(generated)),
+    )
+    for label, batch in batches:
         status, answer = signed_post(session, url, json.dumps(batch).encode())
         say(f"  {label} batch of {len(batch)} records -> {status} {answer}")
         if status != 201:
@@ -80,7 +98,9 @@ def _submit_orders(
     return failures
 
 
-def _run_auction(system: LocalAuctionSystem, say: Callable[[str], None]) -> list[str]:
+def _run_auction(
+    system: LocalAuctionSystem, say: Callable[[str], None]
+) -> tuple[RunOutcome, list[str]]:
     failures = []
     say("Auction run started, as the hourly schedule would ...")
     run = system.wait_for(system.start_run())
@@ -88,7 +108,7 @@ def _run_auction(system: LocalAuctionSystem, say: Callable[[str], None]) -> list
     say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: "
         f"{system.virtual_time.waits} s (passed at once locally)")  # fmt: skip
     if run.status != "SUCCEEDED" or attempts < 2:
-        return [f"run {run.status} after {attempts} attempt(s)"]
+        return run, [f"run {run.status} after {attempts} attempt(s)"]
     summary = run.output["summary"]
     say(f"  {summary['orders']} orders decided: {summary['stored']} accepted and stored, "
         f"{summary['rejected']} rejected, {summary['failed']} failed, in "
@@ -109,7 +129,7 @@ def _run_auction(system: LocalAuctionSystem, say: Callable[[str], None]) -> list
         failures.append(f"{outcomes.count(None)} posted order(s) got no outcome")
     if len(documents) != summary["stored"] or len(alerts) != (1 if summary["rejected"] else 0):
         failures.append("the stored documents or the alert do not match the run's summary")
-    return failures
+    return run, failures
 
 
 def _read_outcomes(system: LocalAuctionSystem, url: str, say: Callable[[str], None]) -> list[str]:

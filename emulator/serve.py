@@ -17,6 +17,7 @@ import threading
 from pathlib import Path
 
 from emulator.demo import synthesize
+from emulator.report.render import write_report
 from emulator.system import LocalAuctionSystem
 
 
@@ -52,6 +53,9 @@ def main(argv: list[str] | None = None) -> int:
                 orders = system.stored_orders()
                 open_orders = sum(1 for order in orders if "outcome" not in order)
                 print(f"  orders in the table: {len(orders)}, {open_orders} open", flush=True)
+                report = write_report(system, run, template_path=system.template_path,
+                                      posted=[order["record_id"] for order in orders])  # fmt: skip
+                print(f"  report: {report}", flush=True)
                 for alert in system.new_alerts():
                     print(f"  alert: {alert['content']['title']}", flush=True)
         except KeyboardInterrupt:

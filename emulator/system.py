@@ -26,7 +26,14 @@ from moto.server import ThreadedMotoServer
 from emulator.local_api import LocalApi, proxy_body
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
 from emulator.moto_fidelity import aws_faithful_executor
-from emulator.template import REGION, LocalResource, local_resources, resolve, stage_template
+from emulator.template import (
+    REGION,
+    LocalResource,
+    local_resources,
+    resolve,
+    stage_template,
+    stage_template_path,
+)
 from emulator.virtual_time import VirtualTime
 from emulator.xray_daemon import XRayDaemon
 from handlers.dynamodb_items import from_item
@@ -84,6 +91,7 @@ class LocalAuctionSystem:
         trace: bool = True,
     ) -> None:
         """`function_environment` adds variables per handler module (e.g. a seed for Lambda A)."""
+        self.template_path = stage_template_path(assembly, stage)
         self.template = stage_template(assembly, stage)
         self.resources = local_resources(self.template)
         self.virtual_time = VirtualTime()

@@ -62,9 +62,13 @@ class XRayDaemon:
                 self.documents.append(json.loads(document))
                 self._socket.setblocking(False)  # then take only what is there already
 
+    def documents_of(self, trace_ids: set[str]) -> list[dict[str, Any]]:
+        """Every document received for these traces."""
+        self._drain()
+        return [d for d in list(self.documents) if d.get("trace_id") in trace_ids]
+
     def subsegment_names(self, trace_ids: set[str]) -> list[str]:
         """The names of the (sub)segments of these traces, nested ones included."""
-        self._drain()
         names: list[str] = []
 
         def walk(document: dict[str, Any]) -> None:
@@ -72,7 +76,6 @@ class XRayDaemon:
             for child in document.get("subsegments", []):
                 walk(child)
 
-        for document in list(self.documents):
-            if document.get("trace_id") in trace_ids:
-                walk(document)
+        for document in self.documents_of(trace_ids):
+            walk(document)
         return names
