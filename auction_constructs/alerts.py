@@ -7,6 +7,8 @@ allowed by name in the topic policy and in the topic key's policy: nothing else 
 
 from __future__ import annotations
 
+import re
+
 import attrs
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_chatbot as chatbot
@@ -25,7 +27,8 @@ class FromParameter:
     """A value kept in SSM Parameter Store, read by CloudFormation when the stack deploys.
 
     Keeps account-specific values (an e-mail, a Slack channel) out of git. A parameter
-    that does not exist in the target account stops the deployment, naming it.
+    that does not exist in the target account fails the resource that needs it, and the
+    deployment rolls back.
     """
 
     name: str = attrs.field(validator=attrs.validators.matches_re(_PARAMETER_NAME))
@@ -129,7 +132,17 @@ class AlertsTopic(Construct):
         )
 
     def _value(self, value: Configured) -> str:
-        """A literal as it is; a parameter as a reference CloudFormation resolves."""
-        if isinstance(value, FromParameter):
-            return ssm.StringParameter.value_for_string_parameter(self, value.name)
-        return value
+        """A literal as it is; a parameter as a dynamic reference (`{{resolve:ssm:...}}`).
+
+        Not a template parameter of type `AWS::SSM::Parameter::Value`: CloudFormation
+        resolves those when the change set is made, as its caller, and the CDK bootstrap's
+        deploy role may read no parameter but the bootstrap version. A dynamic reference is
+        resolved by the stack's execution role as the resource is deployed.
+        """
+        if not isinstance(value, FromParameter):
+            return value
+        parameter = ssm.StringParameter.from_string_parameter_attributes(
+            self, "Parameter" + re.sub(r"\W", "", value.name), parameter_name=value.name,
+            force_dynamic_reference=True,
+        )  # fmt: skip
+        return parameter.string_value

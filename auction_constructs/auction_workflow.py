@@ -3,7 +3,10 @@
     Auction run (Parallel: one catch for the whole run)
       Start polling ─> Fetch auction results (Lambda A) ─> Results ready?
         ├ ready, orders ─> Record each chunk (Distributed Map over Lambda A's chunks)
-        │                    └ child: Record chunk (Lambda B) ─ failing ─> Chunk not recorded
+        │                    └ child: Record chunk (Lambda B) ─> Chunk recorded?
+        │                        ├ yes ─> Chunk done
+        │                        ├ not in full, tries left ─> wait ─> Record chunk
+        │                        └ otherwise, or failing ─> Chunk not recorded
         │                 ─> Summarize run (Lambda C) ─> Anyone to tell?
         │                      ├ rejected or failed orders ─> Alert run outcome ─> Run done
         │                      └ otherwise ─> Run done
@@ -34,6 +37,8 @@ from domain.polling import PollingPolicy
 from domain.runs import RUNS_PREFIX
 
 NOT_READY_ERROR = "AuctionResultsNotReady"
+# Seconds between calls for a chunk Lambda B could not record in full (a throttled table).
+CHUNK_RETRY_DELAYS = (2, 8, 30)
 MAP_RESULTS_PREFIX = f"{RUNS_PREFIX}map-results"
 
 
@@ -216,15 +221,42 @@ class AuctionWorkflow(Construct):
     def _record_each_chunk(
         self, store_result: lambda_.Function, concurrency: int
     ) -> sfn.DistributedMap:
+        """A child per chunk: Lambda B, called again after a wait while it answers that a
+        retry may mend what it could not record (bounded), and retried on its errors."""
         record = self._invoke(
             "Record chunk",
             store_result,
             {"chunk": sfn.JsonPath.object_at("$.chunk"), "run": sfn.JsonPath.object_at("$.run")},
             "$.recorded",
         )
-        # What could not be recorded after the retries is in the chunk's outcome (or its
-        # absence), which the run's summary reports: the child, and the run, go on.
-        record.add_catch(sfn.Pass(self, "Chunk not recorded"), result_path="$.error")
+        # What could not be recorded in the end is in the chunk's outcome (or its absence),
+        # which the run's summary reports: the child, and the run, go on.
+        not_recorded = sfn.Pass(self, "Chunk not recorded")
+        record.add_catch(not_recorded, result_path="$.error")
+        again = sfn.Pass(
+            self,
+            "Plan chunk retry",
+            parameters={
+                "chunk.$": "$.chunk",
+                "run.$": "$.run",
+                "attempt.$": "States.MathAdd($.attempt, 1)",
+                "delay.$": "States.ArrayGetItem($.delays, $.attempt)",
+                "delays.$": "$.delays",
+            },
+        )
+        wait = sfn.Wait(self, "Wait for chunk retry", time=sfn.WaitTime.seconds_path("$.delay"))
+        recorded = (
+            sfn.Choice(self, "Chunk recorded?")
+            .when(
+                sfn.Condition.boolean_equals("$.recorded.complete", True),
+                sfn.Succeed(self, "Chunk done"),
+            )
+            .when(
+                sfn.Condition.number_less_than("$.attempt", len(CHUNK_RETRY_DELAYS)),
+                again.next(wait).next(record),
+            )
+            .otherwise(not_recorded)
+        )
         each_chunk = sfn.DistributedMap(
             self,
             "Record each chunk",
@@ -234,6 +266,8 @@ class AuctionWorkflow(Construct):
             item_selector={
                 "chunk": sfn.JsonPath.object_at("$$.Map.Item.Value"),
                 "run": sfn.JsonPath.object_at("$.run"),
+                "attempt": 0,
+                "delays": list(CHUNK_RETRY_DELAYS),
             },
             max_concurrency=concurrency,
             map_execution_type=sfn.StateMachineType.STANDARD,
@@ -242,7 +276,7 @@ class AuctionWorkflow(Construct):
             ),
             result_path=sfn.JsonPath.DISCARD,
         )
-        each_chunk.item_processor(record)
+        each_chunk.item_processor(record.next(recorded))
         return each_chunk
 
     def _summarize(self, summarize_run: lambda_.Function) -> sfn.IChainable:

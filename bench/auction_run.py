@@ -57,9 +57,10 @@ def _child_transitions(system: LocalAuctionSystem) -> int:
 
     (processor,) = processors(definition["States"])
     count, name = 0, processor["StartAt"]
-    while name:
+    while name:  # on success: each Next, and a Choice's first choice
         count += 1
-        name = processor["States"][name].get("Next")
+        state = processor["States"][name]
+        name = state.get("Next") or (state.get("Choices") or [{}])[0].get("Next")
     return count
 
 

@@ -18,7 +18,7 @@ import hashlib
 import json
 import zlib
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Context, Decimal
 from typing import Any
 
 import attrs
@@ -68,7 +68,10 @@ def _canonical(value: Any) -> Any:
     if isinstance(value, bool) or value is None:
         return value
     if isinstance(value, int | Decimal | float):
-        return "n:" + str(Decimal(str(value)).normalize())
+        number = Decimal(str(value))
+        # Every digit kept: the default context would round past the 28th, and DynamoDB
+        # holds 38 (two numbers that differ there are two numbers).
+        return "n:" + str(number.normalize(Context(prec=max(len(number.as_tuple().digits), 1))))
     if isinstance(value, str):
         return "s:" + value
     if isinstance(value, list):
@@ -113,6 +116,7 @@ class WritePlan:
     amended: tuple[dict[str, Any], ...]
     unchanged: tuple[str, ...]
     already_decided: tuple[str, ...]
+    earliest_expiry: int | None = None  # of the batch's orders open once written
 
     @property
     def stored(self) -> int:
@@ -134,6 +138,7 @@ def plan_writes(
     decided, changed it is refused (`DecidedOrderChangedError`), and nothing is written.
     """
     new, amended, unchanged, decided, refused = [], [], [], [], []
+    expiries = []
     posted_at = int(now * 1000)
     for record in batch.records:
         record_id = record["record_id"]
@@ -146,11 +151,16 @@ def plan_writes(
             (decided if same else refused).append(record_id)
         elif same:
             unchanged.append(record_id)
+            expiries.append(held.ttl)  # left as it is: its expiry too
         else:
             amended.append(order_item(record, ttl=ttl, posted_at=posted_at))
     if refused:
         raise DecidedOrderChangedError(tuple(refused))
-    return WritePlan(tuple(new), tuple(amended), tuple(unchanged), tuple(decided))
+    if new or amended:
+        expiries.append(ttl)
+    return WritePlan(
+        tuple(new), tuple(amended), tuple(unchanged), tuple(decided), min(expiries, default=None)
+    )
 
 
 def describe(item: Mapping[str, Any], *, now: float) -> dict[str, Any] | None:

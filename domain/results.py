@@ -94,17 +94,18 @@ class StoreOrder:
     document: dict[str, Any]
 
 
-def accepted_document(result: OrderResult, run: RunRef) -> StoreOrder:
-    """The document of an accepted order decided in `run`.
+def accepted_document(result: OrderResult, run: RunRef, posted_at: int | None = None) -> StoreOrder:
+    """The document of an accepted order decided in `run` (for its posting at `posted_at`).
 
     >>> at = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)
-    >>> accepted_document(OrderResult(OrderStatus.ACCEPTED, 4, "id/1"), RunRef("r-1", at)).key
-    'orders/2026/11/24/id%2F1.json'
+    >>> result = OrderResult(OrderStatus.ACCEPTED, 4, "id/1")
+    >>> accepted_document(result, RunRef("r-1", at), posted_at=1795000000123).key
+    'orders/2026/11/24/id%2F1-1795000000123.json'
     """
     assert result.status is OrderStatus.ACCEPTED
     assert result.record_id is not None
     return StoreOrder(
-        key=result_key(result.record_id, day=run.started_at),
+        key=result_key(result.record_id, day=run.started_at, posted_at=posted_at),
         document={
             **result.to_payload(),
             "run_id": run.run_id,
@@ -113,27 +114,29 @@ def accepted_document(result: OrderResult, run: RunRef) -> StoreOrder:
     )
 
 
-def outcome(result: OrderResult, run: RunRef, *, now: datetime) -> Outcome:
+def outcome(decision: Decision, run: RunRef, *, now: datetime) -> Outcome:
     """What the order's item records of its decision, recorded at `now`."""
+    result = decision.result
     stored = result.status is OrderStatus.ACCEPTED and result.record_id is not None
+    key = result_key(result.record_id, day=run.started_at, posted_at=decision.posted_at)
     return Outcome(
         status=result.status,
         power=result.power,
         run_id=run.run_id,
         run_started_at=_iso(run.started_at),
         recorded_at=_iso(now),
-        result_key=result_key(result.record_id, day=run.started_at) if stored else None,
+        result_key=key if stored else None,
     )
 
 
-def result_key(record_id: str, *, day: datetime) -> str:
-    """The key of an accepted order's document: its record_id, under its run's day.
+def result_key(record_id: str, *, day: datetime, posted_at: int | None = None) -> str:
+    """The key of an accepted order's document: its record_id and posting, under its run's
+    day. One posting of an order is decided once, so it has one key.
 
     Percent-encoding keeps every record_id one key segment, and distinct ones distinct.
-    A record_id reused for a new order (after the first expired) is decided on another
-    day, under another key.
     """
-    return f"{RESULTS_PREFIX}{_utc(day):%Y/%m/%d}/{quote(record_id, safe='')}.json"
+    posting = f"-{posted_at}" if posted_at is not None else ""
+    return f"{RESULTS_PREFIX}{_utc(day):%Y/%m/%d}/{quote(record_id, safe='')}{posting}.json"
 
 
 @attrs.frozen

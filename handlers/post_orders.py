@@ -75,7 +75,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _store(batch: OrderBatch, context: Any, backoff: Backoff) -> dict[str, Any]:
     """Read what the table holds of the batch, then write what differs from it."""
     now = time.time()
-    ttl = expires_at(now)
+    ttl = expires_at(now)  # of what is stored now
     client, table_name = _orders_table()
     with observability.traced("read_orders", records=len(batch.records)):
         held = read_stored(client, table_name, batch.record_ids, backoff=backoff)
@@ -84,16 +84,20 @@ def _store(batch: OrderBatch, context: Any, backoff: Backoff) -> dict[str, Any]:
         amended = put_unless_decided(client, table_name, plan.amended, backoff=backoff)
         new = write_items(client, table_name, plan.new, backoff=backoff)
     fields = {"records": len(batch.records), "requests": backoff.requests}
+    unwritten = amended.unwritten + new.unwritten
     if amended.decided:
-        stored = plan.stored - len(amended.decided) - len(amended.unwritten) - len(new.unwritten)
-        return logged(context, ROUTE, _decided_changed(amended.decided, stored=stored), **fields)
-    if amended.unwritten or new.unwritten:
-        return logged(context, ROUTE, _unconfirmed(amended.unwritten + new.unwritten), **fields)
+        stored = plan.stored - len(amended.decided) - len(unwritten)
+        answer_409 = _decided_changed(amended.decided, stored=stored, unconfirmed=unwritten)
+        return logged(context, ROUTE, answer_409, **fields)
+    if unwritten:
+        return logged(context, ROUTE, _unconfirmed(unwritten), **fields)
     body = {
         "stored": plan.stored,
         "unchanged": len(plan.unchanged),
         "already_decided": len(plan.already_decided),
-        "expires_at": ttl,
+        # The first of the batch's open orders to expire: one stored now lives 24 h, one
+        # left as it was keeps its own expiry. None: every order is decided.
+        "expires_at": plan.earliest_expiry,
     }
     return logged(context, ROUTE, answer(201, body), **fields)
 
@@ -106,11 +110,16 @@ def _problems(error: InvalidBatchError) -> dict[str, Any]:
     }
 
 
-def _decided_changed(record_ids: tuple[str, ...], *, stored: int) -> dict[str, Any]:
+def _decided_changed(
+    record_ids: tuple[str, ...], *, stored: int, unconfirmed: tuple[str, ...] = ()
+) -> dict[str, Any]:
     message = "the auction has decided these orders, which cannot change; " + (
         "nothing was stored" if stored == 0 else f"the batch's other {stored} record(s) were stored"
     )
-    return answer(409, {"message": message, "record_ids": list(record_ids)})
+    body = {"message": message, "record_ids": list(record_ids)}
+    if unconfirmed:  # not confirmed in time either: the client sends them again
+        body["unconfirmed_record_ids"] = list(unconfirmed)
+    return answer(409, body)
 
 
 def _unconfirmed(record_ids: tuple[str, ...]) -> dict[str, Any]:

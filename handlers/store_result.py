@@ -5,8 +5,10 @@ stored under `orders/` (once: an object already there, from an earlier attempt, 
 as it is), and the order's item records the outcome (once, and never on an order that
 expired, was deleted or was posted anew). What became of each decision is written beside
 the chunk and returned; a rejection is an outcome like any other, not an error. If a
-decision could not be recorded for a reason a retry may mend, the call fails after
-recording all the others, so the workflow retries it: every step is idempotent.
+decision could not be recorded for a reason a retry may mend, the answer says the chunk
+is not complete (after recording all the others), and the workflow calls again after a
+wait: every step is idempotent. The call itself fails only on the unexpected, so
+Lambda's Errors metric, and its alarm, mean just that.
 
 The seed's contract stands for one order handed over alone (`{"order": {...}, "run":
 {...}}` or the bare `{"status", "power"}`): accepted, it is stored; rejected, the call
@@ -47,10 +49,6 @@ _CONFIG = Config(
 )
 # Decisions recorded at once: each is a few calls that mostly wait on the network.
 PARALLEL_DECISIONS = 8
-
-
-class ChunkIncompleteError(Exception):
-    """Some decisions of the chunk could not be recorded; a retry of the call may."""
 
 
 @functools.cache
@@ -99,11 +97,8 @@ def _store_chunk(chunk: ChunkRef, run: RunRef, context: Any) -> dict[str, Any]:
         context, "chunk recorded", chunk=chunk.chunk, stored=found.stored,
         rejected=len(found.rejected), gone=len(found.gone), failed=len(found.failed),
     )  # fmt: skip
-    if retry:
-        raise ChunkIncompleteError(
-            f"{retry} of {len(payloads)} decisions of chunk {chunk.chunk} not recorded yet"
-        )
     return {
+        "complete": retry == 0,  # False: a retry may mend what failed (the workflow's)
         "chunk": chunk.chunk,
         "stored": found.stored,
         "rejected": len(found.rejected),
@@ -122,14 +117,15 @@ def _record(payload: Any, run: RunRef) -> tuple[str, Any]:
         return "failed", Failure(str(record_id), f"not a valid decision: {error}")
     result = decision.result
     try:
+        # The outcome first: only the run whose outcome the order holds stores a document,
+        # so no document ever disagrees with the order it is for.
+        if not _record_outcome(decision, run):
+            return "gone", result.record_id
         if result.status is OrderStatus.ACCEPTED:
-            document = accepted_document(result, run)
+            document = accepted_document(result, run, decision.posted_at)
             _put_once(document.key, document.document)
-        recorded = _record_outcome(decision, run)
     except (ClientError, BotoCoreError) as error:
         return "retry", Failure(str(result.record_id), _reason(error))
-    if not recorded:
-        return "gone", result.record_id
     return ("stored" if result.status is OrderStatus.ACCEPTED else "rejected"), result.record_id
 
 
@@ -152,7 +148,8 @@ def _put_once(key: str, document: dict[str, Any]) -> bool:
 
 
 def _record_outcome(decision: Decision, run: RunRef) -> bool:
-    """Record the outcome on the order's item, once; False if the order is gone."""
+    """Record the outcome on the order's item, once; False if the order is gone, or holds
+    another run's outcome."""
     _, dynamodb, _, table = _aws()
     now = datetime.now(UTC)
     record_id = decision.result.record_id
@@ -170,9 +167,7 @@ def _record_outcome(decision: Decision, run: RunRef) -> bool:
             ),
             ExpressionAttributeNames=names,
             ExpressionAttributeValues={
-                ":outcome": to_attribute_value(
-                    outcome(decision.result, run, now=now).to_item_value()
-                ),
+                ":outcome": to_attribute_value(outcome(decision, run, now=now).to_item_value()),
                 ":posted": {"N": str(decision.posted_at)},
                 ":now": {"N": str(int(now.timestamp()))},
             },
@@ -180,17 +175,19 @@ def _record_outcome(decision: Decision, run: RunRef) -> bool:
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
             raise
-        return _already_recorded(dynamodb, table, decision)
+        return _recorded_by(dynamodb, table, decision, run)
     return True
 
 
-def _already_recorded(dynamodb: Any, table: str, decision: Decision) -> bool:
-    """After a refused update: was this decision recorded already (a retry), or is it gone?"""
+def _recorded_by(dynamodb: Any, table: str, decision: Decision, run: RunRef) -> bool:
+    """After a refused update: did this run record it already (a retry)? Otherwise the
+    order is gone, or another run (an overlapping one) decided it first."""
     item = dynamodb.get_item(
         TableName=table, Key={"record_id": {"S": decision.result.record_id}}, ConsistentRead=True
     ).get("Item")
     held = from_item(item) if item else {}
-    return held.get(POSTED_AT) == decision.posted_at and OUTCOME in held
+    recorded = held.get(OUTCOME) or {}
+    return held.get(POSTED_AT) == decision.posted_at and recorded.get("run_id") == run.run_id
 
 
 def _reason(error: Exception) -> str:

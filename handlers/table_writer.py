@@ -6,6 +6,7 @@ each put only while the order is still undecided, so no write ever replaces an o
 
 from __future__ import annotations
 
+import json
 from collections import deque
 from collections.abc import Sequence
 from typing import Any
@@ -18,7 +19,11 @@ from handlers.backoff import Backoff, is_retryable
 from handlers.dynamodb_items import to_item
 
 BATCH_SIZE = 25  # BatchWriteItem's maximum
-TRANSACTION_SIZE = 100  # TransactWriteItems' maximum
+TRANSACTION_SIZE = 100  # TransactWriteItems' maximum, in items
+# ... and in bytes: 4 MB. An item's wire-format JSON is longer than DynamoDB counts it
+# (every value wrapped in its type), so a transaction whose wire JSON stays under this
+# stays under the limit.
+TRANSACTION_BYTES = 4_000_000
 KEY = "record_id"
 
 
@@ -77,8 +82,7 @@ def put_unless_decided(
     A transaction is all or nothing: one whose order was decided meanwhile is cancelled,
     and sent again without that order, which is reported in `decided`.
     """
-    pending = deque(items[start : start + TRANSACTION_SIZE]
-                    for start in range(0, len(items), TRANSACTION_SIZE))  # fmt: skip
+    pending = deque(_transactions(items))
     decided: list[str] = []
     while pending and backoff.time_left():
         chunk = pending.popleft()
@@ -104,6 +108,20 @@ def put_unless_decided(
         unwritten=tuple(item[KEY] for chunk in pending for item in chunk),
         decided=tuple(decided),
     )
+
+
+def _transactions(items: Sequence[dict[str, Any]]) -> list[list[dict[str, Any]]]:
+    """`items` in transactions within DynamoDB's limits of 100 items and 4 MB."""
+    transactions: list[list[dict[str, Any]]] = [[]]
+    size = 0
+    for item in items:
+        length = len(json.dumps(to_item(item)).encode())
+        if len(transactions[-1]) == TRANSACTION_SIZE or size + length > TRANSACTION_BYTES:
+            transactions.append([])
+            size = 0
+        transactions[-1].append(item)
+        size += length
+    return [transaction for transaction in transactions if transaction]
 
 
 def _put_if_open(table_name: str, item: dict[str, Any]) -> dict[str, Any]:

@@ -4,6 +4,7 @@ order lifecycle's write plan."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -21,7 +22,7 @@ from domain.expiry import expires_at
 from domain.lifecycle import StoredOrder, plan_writes, record_digest
 from domain.orders import parse_order_batch
 from domain.results import RunRef, StoreRequest, accepted_document, decide, result_key
-from tests.property.strategies import order_batches, record_ids, to_json
+from tests.property.strategies import order_batches, record_ids, storable_numbers, to_json
 
 instants = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
@@ -136,6 +137,22 @@ def test_a_resent_batch_writes_only_what_is_new_or_changed_and_keeps_outcomes(re
     assert set(plan.amended_ids) == {i for i, s in states.items() if s == "open-changed"}
     assert set(plan.unchanged) == {i for i, s in states.items() if s == "open-same"}
     assert set(plan.already_decided) == {i for i, s in states.items() if s == "decided-same"}
+
+
+@given(storable_numbers, st.integers(min_value=1, max_value=37))
+def test_numbers_that_differ_in_any_digit_have_different_digests(number, place):
+    digits = list(number.as_tuple().digits)
+    if len(digits) <= place:
+        digits += [0] * (place + 1 - len(digits))
+    changed = list(digits)
+    changed[place] = (changed[place] + 1) % 10
+    sign, _, exponent = number.as_tuple()
+
+    first = Decimal((sign, tuple(digits), exponent))
+    second = Decimal((sign, tuple(changed), exponent))
+
+    assert first != second
+    assert record_digest({"x": first}) != record_digest({"x": second})
 
 
 @given(order_batches(), st.data())

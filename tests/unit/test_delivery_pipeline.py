@@ -199,9 +199,7 @@ def test_the_pipeline_alerts_reach_the_configured_slack_channel(template):
         r["Properties"] for r in template["Resources"].values()
         if r["Type"] == "AWS::Chatbot::SlackChannelConfiguration"
     ]  # fmt: skip
-    parameter = template["Parameters"][channel["SlackChannelId"]["Ref"]]
-
-    assert parameter["Default"] == "/energy-auction/pipeline/slack-channel-id"
+    assert channel["SlackChannelId"] == "{{resolve:ssm:/energy-auction/pipeline/slack-channel-id}}"
     (topic,) = [n for n, r in template["Resources"].items() if r["Type"] == "AWS::SNS::Topic"]
     assert channel["SnsTopicArns"] == [{"Ref": topic}]
 

@@ -193,10 +193,11 @@ def test_resending_a_batch_rewrites_nothing(post_orders, orders_table, context):
     response = post_orders.handler(post(json.dumps(SEED_BATCH)), context)
 
     assert response["statusCode"] == 201
-    assert json.loads(response["body"]) | {"expires_at": 0} == {
-        "stored": 0, "unchanged": 2, "already_decided": 0, "expires_at": 0,
+    assert json.loads(response["body"]) == {
+        "stored": 0, "unchanged": 2, "already_decided": 0,
+        "expires_at": min(item["ttl"] for item in before),  # the first expiry stands
     }  # fmt: skip
-    assert stored_items(orders_table) == before  # the first expiry stands
+    assert stored_items(orders_table) == before
 
 
 def test_resending_a_decided_order_keeps_its_outcome_and_it_stays_out_of_the_auction(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from emulator.lambda_runtime import LambdaContext
+from handlers.table_writer import TRANSACTION_BYTES, _transactions
 from tests.faults import all_unprocessed, error_response, on_client, unprocessed_keys
 from tests.unit.conftest import fresh
 
@@ -142,3 +143,13 @@ def test_an_open_order_decided_while_it_is_being_changed_keeps_its_decision(
     assert items["order-001"]["outcome"] == {"status": "rejected"}
     assert items["order-001"]["power"] == 1
     assert items["order-000"]["power"] == items["order-002"]["power"] == 1000
+
+
+def test_changed_orders_go_in_transactions_within_dynamodb_s_limits():
+    small = [{"record_id": f"s-{n}", "x": n} for n in range(150)]
+    large = [{"record_id": f"l-{n}", "x": "y" * 300_000} for n in range(30)]
+
+    assert [len(t) for t in _transactions(small)] == [100, 50]
+    sizes = [sum(len(item["x"]) for item in t) for t in _transactions(large)]
+    assert len(sizes) == 3
+    assert max(sizes) < TRANSACTION_BYTES
