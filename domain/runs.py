@@ -24,7 +24,12 @@ from urllib.parse import quote
 import attrs
 
 RUNS_PREFIX = "runs/"
-FORMAT = 1  # of the files above; a reader refuses a format it does not know
+# The format this release writes, and those it reads. During a release Lambda A and B
+# shift at once but not atomically, and a rollback runs the previous release on what
+# this one wrote: so a new format is first released as readable only, and written one
+# release later (docs/auction.md). A reader refuses a format it does not know.
+FORMAT = 1
+READABLE_FORMATS = frozenset({1})
 CHUNK_SIZE = 500  # decisions per chunk: one Lambda B call stores them in a few seconds
 ALERT_SAMPLE = 10  # record_ids an alert names; the report lists all
 
@@ -52,6 +57,12 @@ def report_key(run_id: str) -> str:
     return f"{run_prefix(run_id)}report.json"
 
 
+def _readable(what: str, payload: Any) -> None:
+    if not isinstance(payload, dict) or payload.get("format") not in READABLE_FORMATS:
+        formats = ", ".join(map(str, sorted(READABLE_FORMATS)))
+        raise ValueError(f"{what} of format {formats} was expected: {payload!r}")
+
+
 def chunked(items: Sequence[T], size: int = CHUNK_SIZE) -> list[Sequence[T]]:
     """`items` in consecutive chunks of at most `size`.
 
@@ -74,8 +85,7 @@ class ChunkRef:
 
     @classmethod
     def from_payload(cls, payload: Any) -> ChunkRef:
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise ValueError(f"a chunk reference of format {FORMAT} was expected: {payload!r}")
+        _readable("a chunk reference", payload)
         return cls(
             chunk=int(payload["chunk"]), key=str(payload["key"]), count=int(payload["count"])
         )
@@ -116,7 +126,8 @@ class ChunkOutcome:
         }
 
     @classmethod
-    def from_payload(cls, payload: dict[str, Any]) -> ChunkOutcome:
+    def from_payload(cls, payload: Any) -> ChunkOutcome:
+        _readable("a chunk's outcome", payload)
         return cls(
             chunk=int(payload["chunk"]),
             stored=int(payload["stored"]),
