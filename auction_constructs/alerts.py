@@ -14,12 +14,16 @@ from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_chatbot as chatbot
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
+from aws_cdk import aws_logs as logs
 from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from aws_cdk import aws_ssm as ssm
+from cdk_nag import NagSuppressions
 from constructs import Construct
 
 _PARAMETER_NAME = r"^[A-Za-z0-9_.\-/]+$"
+# Successful deliveries logged, in percent (every failure is).
+DELIVERY_SUCCESS_SAMPLE_PERCENT = 10
 
 
 @attrs.frozen
@@ -61,7 +65,13 @@ class AlertsTopic(Construct):
     """A KMS-encrypted, TLS-only SNS topic delivering to the configured targets."""
 
     def __init__(
-        self, scope: Construct, id_: str, *, topic_name: str, targets: AlertTargets
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        topic_name: str,
+        targets: AlertTargets,
+        log_retention: logs.RetentionDays = logs.RetentionDays.ONE_MONTH,
     ) -> None:
         super().__init__(scope, id_)
         self.key = kms.Key(
@@ -74,7 +84,12 @@ class AlertsTopic(Construct):
             removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
         self.topic = sns.Topic(
-            self, "Topic", topic_name=topic_name, master_key=self.key, enforce_ssl=True
+            self,
+            "Topic",
+            topic_name=topic_name,
+            master_key=self.key,
+            enforce_ssl=True,
+            logging_configs=self._delivery_logging(topic_name, log_retention),
         )
         if targets.email is not None:
             self.topic.add_subscription(subscriptions.EmailSubscription(self._value(targets.email)))
@@ -90,6 +105,56 @@ class AlertsTopic(Construct):
                     iam.ManagedPolicy.from_aws_managed_policy_name("ReadOnlyAccess")
                 ],
             )
+
+    def _delivery_logging(
+        self, topic_name: str, retention: logs.RetentionDays
+    ) -> list[sns.LoggingConfig]:
+        """Delivery status logs: whether each message reached Chatbot's HTTPS endpoint or a
+        subscribed function, every failure and a sample of the successes.
+
+        SNS writes them to `sns/<region>/<account>/<topic>` (and `.../Failure`) with a role
+        that may do that only (https://docs.aws.amazon.com/sns/latest/dg/topics-attrib-prereq.html);
+        the log groups are made here, so that they have a retention.
+        """
+        stack = Stack.of(self)
+        group = f"sns/{stack.region}/{stack.account}/{topic_name}"
+        groups = [
+            logs.LogGroup(self, id_, log_group_name=name, retention=retention,
+                          removal_policy=RemovalPolicy.DESTROY)
+            for id_, name in (("Deliveries", group), ("FailedDeliveries", f"{group}/Failure"))
+        ]  # fmt: skip
+        role = iam.Role(
+            self,
+            "DeliveryLogging",
+            assumed_by=iam.ServicePrincipal("sns.amazonaws.com"),
+            description=f"SNS logs the deliveries of {topic_name}",
+        )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[group.log_group_arn for group in groups],  # streams in them
+            )
+        )
+        NagSuppressions.add_resource_suppressions(
+            role,
+            [
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "A log group's ARN ends in ':*', its log streams, which SNS "
+                    "names itself: the topic's two delivery log groups only.",
+                }
+            ],
+            apply_to_children=True,
+        )
+        return [
+            sns.LoggingConfig(
+                protocol=protocol,
+                failure_feedback_role=role,
+                success_feedback_role=role,
+                success_feedback_sample_rate=DELIVERY_SUCCESS_SAMPLE_PERCENT,
+            )
+            for protocol in (sns.LoggingProtocol.HTTP, sns.LoggingProtocol.LAMBDA)
+        ]
 
     def allow_alarms(self, alarm_name_prefix: str) -> None:
         """Let this account's CloudWatch alarms named `alarm_name_prefix...` publish here.

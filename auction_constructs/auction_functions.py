@@ -36,6 +36,7 @@ class AuctionFunctions(Construct):
         removal_policy: RemovalPolicy,
     ) -> None:
         super().__init__(scope, id_)
+        self.synthetic_check: AuctionFunction | None = None
         table = orders.table
         self._common = {
             "shared": FunctionCode(self, "Code"),
@@ -139,6 +140,18 @@ class AuctionFunctions(Construct):
             **self._common,
         )
 
+    def add_synthetic_check(self, post_route_arn: str) -> AuctionFunction:
+        """The scheduled synthetic client (handlers/synthetic_check.py), allowed to call
+        POST /orders of its stage and nothing else."""
+        self.synthetic_check = self._function(
+            "SyntheticCheck",
+            "handlers.synthetic_check",
+            "A synthetic client: a batch the API must refuse, expecting the documented 400",
+            {},
+        )
+        self._allow(self.synthetic_check, ["execute-api:Invoke"], [post_route_arn])
+        return self.synthetic_check
+
     @staticmethod
     def _allow(function: AuctionFunction, actions: list[str], resources: list[str]) -> None:
         function.role.add_to_policy(iam.PolicyStatement(actions=actions, resources=resources))
@@ -152,4 +165,5 @@ class AuctionFunctions(Construct):
             "fetch_results": self.fetch_results,
             "store_result": self.store_result,
             "summarize_run": self.summarize_run,
+            **({"synthetic_check": self.synthetic_check} if self.synthetic_check else {}),
         }

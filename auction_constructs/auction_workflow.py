@@ -24,7 +24,6 @@ whatever the number of orders. One chunk that cannot be recorded is reported, no
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
-from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_sns as sns
@@ -32,7 +31,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from aws_cdk import aws_stepfunctions_tasks as tasks
 from constructs import Construct
 
-from auction_constructs.functions import TIMEOUTS
+from auction_constructs.functions import TIMEOUTS, AuctionFunction
 from domain.polling import PollingPolicy
 from domain.runs import RUNS_PREFIX
 
@@ -90,9 +89,9 @@ class AuctionWorkflow(Construct):
         id_: str,
         *,
         state_machine_name: str,
-        fetch_results: lambda_.Function,
-        store_result: lambda_.Function,
-        summarize_run: lambda_.Function,
+        fetch_results: AuctionFunction,
+        store_result: AuctionFunction,
+        summarize_run: AuctionFunction,
         runs_bucket: s3.IBucket,
         alerts: sns.ITopic,
         polling: PollingPolicy,
@@ -144,13 +143,14 @@ class AuctionWorkflow(Construct):
         )
 
     def _invoke(
-        self, id_: str, function: lambda_.Function, payload: dict, result_path: str
+        self, id_: str, function: AuctionFunction, payload: dict, result_path: str
     ) -> tasks.LambdaInvoke:
-        timeout = function.timeout or Duration.seconds(3)
+        """A task calling the function's `live` alias, never $LATEST."""
+        timeout = function.timeout
         task = tasks.LambdaInvoke(
             self,
             id_,
-            lambda_function=function,
+            lambda_function=function.alias,
             payload=sfn.TaskInput.from_object(payload),
             payload_response_only=True,
             retry_on_service_exceptions=False,
@@ -161,7 +161,7 @@ class AuctionWorkflow(Construct):
         return task
 
     def _poll(
-        self, fetch_results: lambda_.Function, polling: PollingPolicy, record: sfn.IChainable
+        self, fetch_results: AuctionFunction, polling: PollingPolicy, record: sfn.IChainable
     ) -> sfn.IChainable:
         delays = list(polling.delays())
         start = sfn.Pass(
@@ -219,7 +219,7 @@ class AuctionWorkflow(Construct):
         return start.next(fetch).next(decided)
 
     def _record_each_chunk(
-        self, store_result: lambda_.Function, concurrency: int
+        self, store_result: AuctionFunction, concurrency: int
     ) -> sfn.DistributedMap:
         """A child per chunk: Lambda B, called again after a wait while it answers that a
         retry may mend what it could not record (bounded), and retried on its errors."""
@@ -279,7 +279,7 @@ class AuctionWorkflow(Construct):
         each_chunk.item_processor(record.next(recorded))
         return each_chunk
 
-    def _summarize(self, summarize_run: lambda_.Function) -> sfn.IChainable:
+    def _summarize(self, summarize_run: AuctionFunction) -> sfn.IChainable:
         summarize = self._invoke(
             "Summarize run",
             summarize_run,

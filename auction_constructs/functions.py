@@ -17,6 +17,7 @@ from auction_constructs.packaging import (
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the layer is built for this version
 ARCHITECTURE = lambda_.Architecture.ARM_64  # cheaper per GB-second than x86_64
+ALIAS = "live"
 # Each function's timeout; the workflow derives its tasks' timeouts and retry bounds from them.
 TIMEOUTS = {
     "handlers.post_orders": Duration.seconds(28),  # under API Gateway's 29 s
@@ -26,6 +27,7 @@ TIMEOUTS = {
     "handlers.fetch_results": Duration.seconds(30),
     "handlers.store_result": Duration.minutes(1),  # one chunk of decisions recorded
     "handlers.summarize_run": Duration.minutes(1),
+    "handlers.synthetic_check": Duration.seconds(20),
 }
 
 
@@ -100,7 +102,18 @@ class AuctionFunction(Construct):
             application_log_level_v2=lambda_.ApplicationLogLevel.INFO,
             system_log_level_v2=lambda_.SystemLogLevel.WARN,
             log_group=self.log_group,
+            # A version is kept after the update that replaced it (a rollback may need
+            # it), but not when the deployment that made it rolls back.
+            current_version_options=lambda_.VersionOptions(
+                removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
+            ),
         )
+        # Every caller calls the alias: a release publishes a version and moves `live` to
+        # it, at once or (in prod) gradually by CodeDeploy, and can move it back.
+        self.alias = lambda_.Alias(
+            self, "Live", alias_name=ALIAS, version=self.function.current_version
+        )
+        self.timeout = TIMEOUTS[handler_module]
         NagSuppressions.add_resource_suppressions(
             self.role,
             [

@@ -15,6 +15,9 @@ from constructs import Construct
 from auction_constructs.alerts import AlertsTopic
 
 PERIOD = Duration.minutes(5)
+# A 10,000-record batch is written in about 2 s; a client waiting 10 s at the 99th
+# percentile is waiting on something that is wrong.
+API_LATENCY_ALARM_MS = 10_000
 
 
 class AuctionObservability(Construct):
@@ -32,21 +35,35 @@ class AuctionObservability(Construct):
         state_machine: sfn.StateMachine,
         table: dynamodb.ITable,
         failed_starts: sqs.IQueue,
+        synthetic_checks_dropped: cloudwatch.IMetric,
     ) -> None:
         """`name` names the dashboard and prefixes every alarm's name."""
         super().__init__(scope, id_)
-        self._alarm_prefix = f"{name}-"
+        self.alarm_prefix = self._alarm_prefix = f"{name}-"
         # The topic lets alarms publish only by name: every alarm here carries the prefix.
         alerts.allow_alarms(self._alarm_prefix)
         self._action = actions.SnsAction(alerts.topic)
         self.alarms: list[cloudwatch.Alarm] = []
-        for name, function in functions.items():
-            self._alarm(f"{name} errors", function.metric_errors(period=PERIOD))
-            self._alarm(f"{name} throttles", function.metric_throttles(period=PERIOD))
+        # Each function's own alarms, and the API's: what a release of it watches.
+        self.function_alarms: dict[str, list[cloudwatch.Alarm]] = {
+            function_name: [
+                self._alarm(f"{function_name} errors", function.metric_errors(period=PERIOD)),
+                self._alarm(f"{function_name} throttles", function.metric_throttles(period=PERIOD)),
+            ]
+            for function_name, function in functions.items()
+        }
+        self._alarm("Synthetic checks dropped", synthetic_checks_dropped)
         # A run that fails alerts itself, with its error and cause (the workflow's catch);
         # an alarm on failed runs would say it twice. A timeout is past any catch.
         self._alarm("Runs timed out", state_machine.metric_timed_out(period=PERIOD))
-        self._alarm("API 5xx", api.metric_server_error(period=PERIOD))
+        self.api_alarms = [
+            self._alarm("API 5xx", api.metric_server_error(period=PERIOD)),
+            self._alarm(
+                "API p99 latency",
+                api.metric_latency(period=PERIOD, statistic="p99"),
+                threshold=API_LATENCY_ALARM_MS,
+            ),
+        ]
         # Every operation the functions call: a throttled one is retried, then surfaces.
         dynamodb_throttles = table.metric_throttled_requests_for_operations(
             operations=[
@@ -107,16 +124,19 @@ class AuctionObservability(Construct):
             ),
         )
 
-    def _alarm(self, title: str, metric: cloudwatch.IMetric) -> None:
+    def _alarm(
+        self, title: str, metric: cloudwatch.IMetric, threshold: float = 1
+    ) -> cloudwatch.Alarm:
         alarm = metric.create_alarm(
             self,
             title.title().replace(" ", "").replace("/", ""),
             alarm_name=self._alarm_prefix + title.lower().replace(" ", "-").replace("_", "-"),
             alarm_description=f"{title}: see the auction dashboard and X-Ray traces",
-            threshold=1,
+            threshold=threshold,
             evaluation_periods=1,
             comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(self._action)
         self.alarms.append(alarm)
+        return alarm

@@ -120,7 +120,7 @@ class OrdersApi(Construct):
             request_validator=validator,
             request_parameters={"method.request.path.record_id": True},
         )
-        submit = self.api.arn_for_execute_api("POST", "/orders", API_STAGE)
+        submit = self.post_route_arn = self.api.arn_for_execute_api("POST", "/orders", API_STAGE)
         read = self.api.arn_for_execute_api("GET", "/orders/*", API_STAGE)
         self.client_policy = self._invoke_policy(
             "ClientPolicy", "Attach to the roles that submit order batches and read outcomes",

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration
+from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_scheduler as scheduler
 from aws_cdk import aws_scheduler_targets as targets
 from aws_cdk import aws_sqs as sqs
@@ -79,3 +80,41 @@ class HourlyAuctionSchedule(Construct):
             ),
             enabled=enabled,
         )
+
+
+class SyntheticCheckSchedule(Construct):
+    """Scheduler calls the synthetic check every few minutes, so that a broken API alarms
+    within minutes, whoever calls it (a bake gate and prod's canary watch its alarm).
+
+    A call that fails is not retried, the next one comes in minutes; one that Scheduler
+    could not make at all (the function gone, its permission refused) counts as dropped
+    in the schedule's own group, which `dropped` measures for an alarm.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        check: lambda_.IFunction,
+        orders_url: str,
+        every: Duration,
+        group_name: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        group = scheduler.ScheduleGroup(
+            self, "Group", schedule_group_name=group_name, removal_policy=RemovalPolicy.DESTROY
+        )
+        self.schedule = scheduler.Schedule(
+            self,
+            "Schedule",
+            description="Calls the API as a client would, with a batch it must refuse",
+            schedule=scheduler.ScheduleExpression.rate(every),
+            schedule_group=group,
+            target=targets.LambdaInvoke(
+                check,
+                input=scheduler.ScheduleTargetInput.from_object({"orders_url": orders_url}),
+                retry_attempts=0,
+            ),
+        )
+        self.dropped = group.metric_dropped(period=every)

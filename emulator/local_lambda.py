@@ -78,7 +78,9 @@ class LocalFunction:
     handler: str  # "handlers.post_orders.handler"
     environment: dict[str, str]
     timeout_seconds: float = 30.0
+    aliases: frozenset[str] = frozenset()  # what a qualified ARN may name, as in AWS
     invocations: int = 0
+    qualifiers: list[str] = attrs.field(factory=list)  # how each invocation named it
     failures: int = 0  # invocations that ended in an error, as Lambda's Errors metric counts
     trace_ids: set[str] = attrs.field(factory=set)
     _module: ModuleType | None = None
@@ -124,11 +126,16 @@ class LocalLambda(LoopbackServer):
         """The endpoint, its secret included: for this process's environment only."""
         return f"{self.base_url}/{self._secret}"
 
-    def function(self, name_or_arn: str) -> LocalFunction | None:
-        name = unquote(name_or_arn)
+    def function(self, name_or_arn: str) -> tuple[LocalFunction, str] | None:
+        """The function a name or ARN calls, and the qualifier (an alias, or `$LATEST`);
+        None, as AWS's ResourceNotFoundException, for an alias the function does not have."""
+        name, qualifier = unquote(name_or_arn), "$LATEST"
         if name.startswith("arn:") and name.count(":") > 6:  # qualified ARN
-            name = name.rsplit(":", 1)[0]
-        return self.functions.get(name)
+            name, qualifier = name.rsplit(":", 1)
+        function = self.functions.get(name)
+        if function is None or (qualifier != "$LATEST" and qualifier not in function.aliases):
+            return None
+        return function, qualifier
 
     def _request_handler(self) -> type[JsonRequestHandler]:
         local = self
@@ -143,18 +150,20 @@ class LocalLambda(LoopbackServer):
                 if len(parts) != 4 or parts[1] != "functions" or parts[3] != "invocations":
                     self.send_json(404, {"message": f"no route {self.path}"})
                     return
-                function = local.function(parts[2])
-                if function is None:
+                found = local.function(parts[2])
+                if found is None:
                     self.send_json(
                         404,
                         {"Type": "User", "message": f"Function not found: {unquote(parts[2])}"},
                         {"x-amzn-ErrorType": "ResourceNotFoundException"},
                     )
                     return
+                function, qualifier = found
+                function.qualifiers.append(qualifier)
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length) if length else b"{}"
                 result, failed = function.invoke(json.loads(payload or b"{}"), trace=local.trace)
                 headers = {"X-Amz-Function-Error": "Unhandled"} if failed else {}
-                self.send_json(200, result, {**headers, "X-Amz-Executed-Version": "$LATEST"})
+                self.send_json(200, result, {**headers, "X-Amz-Executed-Version": "1"})
 
         return InvokeHandler

@@ -41,7 +41,7 @@ from handlers.json_text import exact_loads
 
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret (moto's public fake)
     "AWS_SESSION_TOKEN": "testing",
     "AWS_DEFAULT_REGION": REGION,
 }
@@ -334,12 +334,19 @@ class LocalAuctionSystem:
                 properties.get("Environment", {}).get("Variables", {}), self.resources
             )
             local = self.resources[logical_id]
+            aliases = {
+                alias["Properties"]["Name"]
+                for alias in self.template["Resources"].values()
+                if alias["Type"] == "AWS::Lambda::Alias"
+                and alias["Properties"]["FunctionName"] == {"Ref": logical_id}
+            }
             yield LocalFunction(
                 name=local.ref,
                 arn=local.attributes["Arn"],
                 handler=properties["Handler"],
                 environment={**variables, **self._extra_environment.get(module, {})},
                 timeout_seconds=float(properties.get("Timeout", 3)),
+                aliases=frozenset(aliases),
             )
 
     def _create_resources(self) -> None:

@@ -116,6 +116,22 @@ def _function(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     return LocalResource(logical_id, properties, logical_id, {"Arn": arn})
 
 
+def _alias(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
+    """An alias of a function of the template: its ARN, qualified by the alias's name."""
+    function = properties["FunctionName"]["Ref"]
+    arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:{function}:{properties['Name']}"
+    return LocalResource(logical_id, properties, arn, {"AliasArn": arn})
+
+
+def _rest_api(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
+    """The API's id as AWS would make it up; its URL locally is `LocalApi`'s."""
+    return LocalResource(logical_id, properties, logical_id.lower()[:10], {})
+
+
+def _api_stage(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
+    return LocalResource(logical_id, properties, properties["StageName"], {})
+
+
 def _state_machine(logical_id: str, properties: Mapping[str, Any]) -> LocalResource:
     name = properties.get("StateMachineName", logical_id)
     arn = f"arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{name}"
@@ -127,5 +143,8 @@ _NAMERS = {
     "AWS::S3::Bucket": _bucket,
     "AWS::SNS::Topic": _topic,
     "AWS::Lambda::Function": _function,
+    "AWS::Lambda::Alias": _alias,
+    "AWS::ApiGateway::RestApi": _rest_api,
+    "AWS::ApiGateway::Stage": _api_stage,
     "AWS::StepFunctions::StateMachine": _state_machine,
 }

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack
-from aws_cdk import aws_iam as iam
+from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
@@ -13,9 +12,15 @@ from auction_constructs.auction_workflow import AuctionWorkflow
 from auction_constructs.observability import AuctionObservability
 from auction_constructs.orders_api import OrdersApi
 from auction_constructs.orders_table import OrdersTable
+from auction_constructs.pipeline_checks import PipelineChecks
+from auction_constructs.release import GradualRelease
 from auction_constructs.results_bucket import ResultsBucket
-from auction_constructs.schedule import HourlyAuctionSchedule
+from auction_constructs.schedule import HourlyAuctionSchedule, SyntheticCheckSchedule
 from stages.settings import StageSettings
+
+# The functions that serve the API's clients: released by canary where it is gradual.
+API_FUNCTIONS = ("post_orders", "get_order")
+SYNTHETIC_CHECK_EVERY = Duration.minutes(5)
 
 
 class AuctionStack(Stack):
@@ -27,7 +32,7 @@ class AuctionStack(Stack):
         id_: str,
         *,
         settings: StageSettings,
-        smoke_test_account: str | None = None,
+        pipeline_account: str | None = None,
         **kwargs,
     ) -> None:
         super().__init__(scope, id_, **kwargs)
@@ -42,6 +47,7 @@ class AuctionStack(Stack):
             "Alerts",
             topic_name=settings.resource_name("auction-alerts"),
             targets=settings.alerts,
+            log_retention=retention,
         )
         orders = OrdersTable(
             self, "Orders", removal_policy=removal, deletion_protection=settings.retain_data
@@ -60,8 +66,8 @@ class AuctionStack(Stack):
         api = OrdersApi(
             self,
             "OrdersApi",
-            post_orders=functions.post_orders.function,
-            get_order=functions.get_order.function,
+            post_orders=functions.post_orders.alias,
+            get_order=functions.get_order.alias,
             api_name=settings.resource_name("auction-orders"),
             rate_limit=settings.api_rate_limit,
             burst_limit=settings.api_burst_limit,
@@ -72,9 +78,9 @@ class AuctionStack(Stack):
             self,
             "Workflow",
             state_machine_name=settings.resource_name("auction-run"),
-            fetch_results=functions.fetch_results.function,
-            store_result=functions.store_result.function,
-            summarize_run=functions.summarize_run.function,
+            fetch_results=functions.fetch_results,
+            store_result=functions.store_result,
+            summarize_run=functions.summarize_run,
             runs_bucket=results.runs,
             alerts=alerts.topic,
             polling=settings.polling,
@@ -91,7 +97,16 @@ class AuctionStack(Stack):
             state_machine=workflow.state_machine,
             run_timeout=Duration.minutes(settings.run_timeout_minutes),
         )
-        AuctionObservability(
+        synthetic = functions.add_synthetic_check(api.post_route_arn)
+        synthetic_checks = SyntheticCheckSchedule(
+            self,
+            "SyntheticChecks",
+            check=synthetic.alias,
+            orders_url=api.url,
+            every=SYNTHETIC_CHECK_EVERY,
+            group_name=settings.resource_name("auction-synthetic-checks"),
+        )
+        observability = AuctionObservability(
             self,
             "Observability",
             name=settings.resource_name("energy-auction"),
@@ -101,7 +116,23 @@ class AuctionStack(Stack):
             state_machine=workflow.state_machine,
             table=orders.table,
             failed_starts=schedule.dead_letters,
+            synthetic_checks_dropped=synthetic_checks.dropped,
         )
+        if settings.gradual_release:
+            alarms = observability.function_alarms
+            # What a client meets watches the API's functions' release: the API's own
+            # alarms and the synthetic client's, beside each function's.
+            client_facing = [*observability.api_alarms, *alarms["synthetic_check"]]
+            GradualRelease(
+                self,
+                "Release",
+                functions=functions.all,
+                canary=API_FUNCTIONS,
+                alarms={
+                    name: alarms[name] + (client_facing if name in API_FUNCTIONS else [])
+                    for name in functions.all
+                },
+            )
         NagSuppressions.add_resource_suppressions(
             workflow.state_machine,
             [
@@ -116,11 +147,19 @@ class AuctionStack(Stack):
             apply_to_children=True,
         )
 
-        self.smoke_test_role_arn = (
-            self._smoke_test_role(settings, smoke_test_account, api, workflow)
-            if smoke_test_account
-            else None
+        checks = PipelineChecks(
+            self,
+            "PipelineChecks",
+            stage=settings.name,
+            pipeline_account=pipeline_account or settings.account,
+            smoke_test=settings.smoke_test and pipeline_account is not None,
+            bake=settings.bake_minutes > 0 and pipeline_account is not None,
+            alarm_prefix=observability.alarm_prefix,
+            client_policy=api.client_policy,
+            state_machine=workflow.state_machine,
         )
+        self.smoke_test_role_arn = checks.smoke_test_role_arn
+        self.bake_role_arn = checks.bake_role_arn
         self.api_url = CfnOutput(self, "OrdersUrl", value=api.url)
         self.state_machine_arn = CfnOutput(
             self, "StateMachineArn", value=workflow.state_machine.state_machine_arn
@@ -131,51 +170,3 @@ class AuctionStack(Stack):
         CfnOutput(self, "AlertsTopicArn", value=alerts.topic.topic_arn)
         CfnOutput(self, "ClientPolicyArn", value=api.client_policy.managed_policy_arn)
         CfnOutput(self, "ReaderPolicyArn", value=api.reader_policy.managed_policy_arn)
-
-    def _smoke_test_role(
-        self,
-        settings: StageSettings,
-        trusted_account: str,
-        api: OrdersApi,
-        workflow: AuctionWorkflow,
-    ) -> CfnOutput:
-        """A role the pipeline's smoke test assumes: post one batch, run the workflow once."""
-        role = iam.Role(
-            self,
-            "SmokeTestRole",
-            role_name=f"energy-auction-{settings.name}-smoke-test",
-            assumed_by=iam.AccountPrincipal(trusted_account),
-            managed_policies=[api.client_policy],
-            max_session_duration=Duration.hours(1),
-        )
-        machine = workflow.state_machine
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["states:StartExecution"], resources=[machine.state_machine_arn]
-            )
-        )
-        role.add_to_policy(
-            iam.PolicyStatement(
-                actions=["states:DescribeExecution"],
-                resources=[
-                    Stack.of(self).format_arn(
-                        service="states",
-                        resource="execution",
-                        resource_name=f"{machine.state_machine_name}:*",
-                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
-                    )
-                ],
-            )
-        )
-        NagSuppressions.add_resource_suppressions(
-            role,
-            [
-                {
-                    "id": "AwsSolutions-IAM5",
-                    "reason": "The smoke test reads the runs it starts, whose names it "
-                    "chooses at run time: executions of this one state machine.",
-                }
-            ],
-            apply_to_children=True,
-        )
-        return CfnOutput(self, "SmokeTestRoleArn", value=role.role_arn)

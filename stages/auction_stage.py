@@ -21,10 +21,10 @@ class AuctionStage(Stage):
         id_: str,
         *,
         settings: StageSettings,
-        smoke_test_account: str | None = None,
+        pipeline_account: str | None = None,
         sets_up_account: bool = True,
     ) -> None:
-        """`smoke_test_account`: the account whose smoke test may call this stage.
+        """`pipeline_account`: the account whose pipeline checks this stage (smoke test, bake).
 
         `sets_up_account`: this stage deploys its account's shared settings (the first
         stage in each account does; a later one in the same account finds them there).
@@ -37,7 +37,7 @@ class AuctionStage(Stage):
             self,
             "Auction",
             settings=settings,
-            smoke_test_account=smoke_test_account,
+            pipeline_account=pipeline_account,
             stack_name=f"energy-auction-{settings.name}",
         )
         if sets_up_account:

@@ -47,6 +47,12 @@ class StageSettings:
     run_timeout_minutes: int
     log_retention: logs.RetentionDays
     retain_data: bool
+    # Prod: CodeDeploy shifts the functions' aliases (canary for the API's), rolling back on
+    # alarms. Dev and staging shift at once: no client's traffic to protect there, and a
+    # canary would add minutes to every push before staging's bake gate looks anyway.
+    gradual_release: bool
+    smoke_test: bool  # after it deploys, the pipeline posts a batch and runs the workflow
+    bake_minutes: int  # after that, the pipeline watches its alarms this long (0: not)
     region: str = REGION
     alerts: AlertTargets = attrs.field(factory=AlertTargets)
 
@@ -78,6 +84,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "run_timeout_minutes": 50,
         "log_retention": logs.RetentionDays.ONE_WEEK,
         "retain_data": False,
+        "gradual_release": False,
+        "smoke_test": False,
+        "bake_minutes": 0,  # every push deploys dev: nobody waits on it
     },
     "staging": {
         "api_rate_limit": 50,
@@ -87,6 +96,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "run_timeout_minutes": 55,
         "log_retention": logs.RetentionDays.ONE_MONTH,
         "retain_data": False,
+        "gradual_release": False,
+        "smoke_test": True,
+        "bake_minutes": 10,  # two alarm periods, before anyone may approve prod
     },
     "prod": {
         "api_rate_limit": 100,
@@ -96,6 +108,9 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
         "run_timeout_minutes": 55,
         "log_retention": logs.RetentionDays.THREE_MONTHS,
         "retain_data": True,
+        "gradual_release": True,
+        "smoke_test": False,  # it would write to prod's table and run its auction
+        "bake_minutes": 10,  # after the canary: a failure alerts and stops the pipeline
     },
 }
 

@@ -13,6 +13,7 @@ import pytest
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
+from emulator.lambda_runtime import LambdaContext, cold_start
 from ops import smoke_test
 
 pytestmark = pytest.mark.synth
@@ -183,3 +184,28 @@ def test_the_lambda_endpoint_refuses_a_caller_without_the_process_s_secret(serve
 
     assert status == 403
     assert system.functions["handlers.post_orders"].invocations == 0
+
+
+def synthetic_check():
+    """The synthetic check's handler as its container runs it.
+
+    Called directly, not through the emulation's Lambda endpoint, which runs one
+    invocation at a time: the API's handler could not run while the check waits on it.
+    """
+    return cold_start("handlers.synthetic_check")
+
+
+def test_the_synthetic_check_gets_its_400_from_the_local_api_and_nothing_is_stored(served):
+    system, url = served
+
+    assert synthetic_check().handler({"orders_url": url}, LambdaContext()) == {"status": 400}
+    assert system.stored_orders() == []
+    assert system.functions["handlers.post_orders"].invocations == 1
+
+
+def test_the_synthetic_check_fails_when_the_api_answers_otherwise(served):
+    _, url = served
+    check = synthetic_check()
+
+    with pytest.raises(check.SyntheticCheckError, match="answered 403"):  # no such route
+        check.handler({"orders_url": f"{url}-moved"}, LambdaContext())

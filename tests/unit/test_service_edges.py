@@ -170,10 +170,10 @@ def _task_states(definition: dict[str, Any]) -> Iterator[dict[str, Any]]:
 
 
 def _is_function(stack: Stack, reference: str) -> bool:
-    """A task resource that is a function itself (a Lambda task with the response only)."""
+    """A task resource that is a function or its alias (a Lambda task, the response only)."""
     logical_id = reference.strip("<>").split(".")[0].split(":")[0]
     resource = stack.resources.get(logical_id, {})
-    return resource.get("Type") == "AWS::Lambda::Function"
+    return resource.get("Type") in ("AWS::Lambda::Function", "AWS::Lambda::Alias")
 
 
 def state_machine_tasks(stack: Stack) -> Iterator[Edge]:
@@ -227,8 +227,20 @@ def distributed_maps(stack: Stack) -> Iterator[Edge]:
             yield Edge(stack.name, f"{logical_id} map {name!r}", tuple(problems))
 
 
+def _schedule_call(stack: Stack, role: str, target: dict[str, Any]) -> Request:
+    """What the target's role does: start the workflow, or invoke a function's alias."""
+    arn = readable(target["Arn"])
+    logical_type = stack.resources[arn.strip("<>").split(".")[0]]["Type"]
+    action = {
+        "AWS::StepFunctions::StateMachine": "states:StartExecution",
+        "AWS::Lambda::Alias": "lambda:InvokeFunction",
+    }[logical_type]
+    return Request(_role(role), action, arn, stack.account)
+
+
 def schedule_targets(stack: Stack) -> Iterator[Edge]:
-    """Scheduler assumes the target's role, starts the run, and dead-letters what fails."""
+    """Scheduler assumes the target's role, calls the target, and a run whose start keeps
+    failing is dead-lettered (a synthetic check is not retried: its silence alarms)."""
     for logical_id, schedule in stack.of_type("AWS::Scheduler::Schedule"):
         target = schedule["Target"]
         role = readable(target["RoleArn"])
@@ -236,14 +248,18 @@ def schedule_targets(stack: Stack) -> Iterator[Edge]:
         # (https://docs.aws.amazon.com/scheduler/latest/UserGuide/setting-up.html).
         group = schedule.get("GroupName", "default")
         source = f"arn:aws:scheduler:{REGION}:{stack.account}:schedule-group/{group}"
+        for group_id, properties in stack.of_type("AWS::Scheduler::ScheduleGroup"):
+            if properties.get("Name") == group:  # the same ARN, as the template names it
+                source = f"<{group_id}.Arn>"
         context = {"aws:SourceAccount": stack.account, "aws:SourceArn": source}
         assume = Request(_service("scheduler.amazonaws.com"), "sts:AssumeRole", role, "", context)
         problems = _refused("role trust", [stack.trust_policy(role)], assume)
-        start = Request(_role(role), "states:StartExecution", readable(target["Arn"]), "")
-        problems += _refused("role policy", stack.role_policies(role), start)
+        call = _schedule_call(stack, role, target)
+        problems += _refused("role policy", stack.role_policies(role), call)
         dead_letters = target.get("DeadLetterConfig", {}).get("Arn")
         if dead_letters is None:
-            problems.append("no dead-letter queue: a start that keeps failing vanishes")
+            if call.action == "states:StartExecution":
+                problems.append("no dead-letter queue: a start that keeps failing vanishes")
         else:
             queue = readable(dead_letters)
             send = Request(_role(role), "sqs:SendMessage", queue, stack.account, TLS)

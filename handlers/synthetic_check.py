@@ -1,0 +1,77 @@
+"""A synthetic client of the stage's API, on a schedule: it sends a batch the API must
+refuse, signed as a client signs, and expects the documented 400. Nothing is stored and
+nothing reaches the auction. Any other answer raises, which the function's error alarm
+reports, and which the bake gate and prod's canary watch.
+
+Event: `{"orders_url": "https://.../v1/orders"}`, from its schedule. The URL comes with
+each call, not from the environment: the API's release watches this function's alarm, so
+the function may not depend on the API.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+import botocore.session
+from botocore.auth import SigV4Auth
+from botocore.awsrequest import AWSRequest
+
+from handlers import observability
+
+observability.install_tracing()
+
+REFUSED_BATCH = b'[{"record_id": "synthetic-check", "ttl": 1}]'
+EXPECTED_PROBLEM = {
+    "record": 0,
+    "field": "ttl",
+    "reason": "is set by the service and may not be sent",
+}
+
+
+class SyntheticCheckError(Exception):
+    """The API did not answer the refused batch as documented."""
+
+
+@functools.cache
+def _signer() -> SigV4Auth:
+    session = botocore.session.get_session()
+    return SigV4Auth(
+        session.get_credentials(), "execute-api", session.get_config_variable("region")
+    )
+
+
+def handler(event: Any, context: Any) -> dict[str, Any]:
+    url = event["orders_url"]
+    request = AWSRequest(
+        method="POST", url=url, data=REFUSED_BATCH, headers={"Content-Type": "application/json"}
+    )
+    _signer().add_auth(request)
+    with observability.traced("synthetic_post"):
+        status, answer = _send(url, dict(request.headers))
+    if status != 400 or EXPECTED_PROBLEM not in answer.get("problems", []):
+        raise SyntheticCheckError(f"POST {url} answered {status} {answer}, not the documented 400")
+    observability.log_request(context, "synthetic check passed", status=status)
+    return {"status": status}
+
+
+def _send(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    prepared = urllib.request.Request(  # noqa: S310  (the stage's own API)
+        url, data=REFUSED_BATCH, headers=headers, method="POST"
+    )
+    try:
+        with urllib.request.urlopen(prepared, timeout=10) as response:  # noqa: S310
+            return response.status, _json(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, _json(error.read())
+
+
+def _json(body: bytes) -> dict[str, Any]:
+    try:
+        parsed = json.loads(body or b"{}")
+    except ValueError:
+        return {"body": body[:200].decode("utf-8", "replace")}
+    return parsed if isinstance(parsed, dict) else {"body": parsed}
