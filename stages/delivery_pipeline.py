@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from aws_cdk import Aspects, Duration, Stack, pipelines
+from aws_cdk import Aspects, CfnOutput, Duration, Stack, pipelines
 from aws_cdk import aws_codebuild as codebuild
 from aws_cdk import aws_codepipeline as codepipeline
 from aws_cdk import aws_iam as iam
@@ -27,6 +27,7 @@ from auction_constructs.alerts import AlertsTopic
 from auction_constructs.checkov import APP_WIDE_SKIPS, SkipForEvery
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
 from auction_constructs.pipeline_artifacts import PipelineArtifacts
+from auction_constructs.pipeline_checks import check_role_name
 from stages.auction_stage import AuctionStage
 from stages.pipeline_nag import suppress_generated_findings
 from stages.settings import PipelineSettings, StageSettings
@@ -44,15 +45,23 @@ SYNTH_INSTALL = [
     f"python -m pip install --quiet uv=={UV_VERSION}",
     f"python -m uv python install {LAMBDA_PYTHON_VERSION}",
 ]
+# The tests' results as a CodeBuild report; the supply-chain evidence as an artifact.
+TEST_REPORT = "test-reports/pytest.xml"
+EVIDENCE_DIRECTORY = "sbom"
 SYNTH_COMMANDS = [
     "make lint",
-    "make test",
+    f'PYTEST_ADDOPTS="--junitxml={TEST_REPORT}" make test',
+    "make secrets",  # detect-secrets over every tracked file
+    "make audit-layer",  # known vulnerabilities in what the functions ship (needs PyPI)
+    "make sbom",  # CycloneDX: the layer's pins and the build's environment
     f'LAMBDA_PYTHON="$(python -m uv python find {LAMBDA_PYTHON_VERSION})" && '
     f'{COMPILER_VARIABLE}="$LAMBDA_PYTHON" npx cdk synth',
 ]
+APPROVAL_ACTION = "PromoteToProd"
 PROD_APPROVAL = (
-    "Before approving: staging's smoke test passed; the staging dashboard "
-    "(energy-auction-staging) shows no alarm; the change's diff was reviewed."
+    "Before approving: staging's smoke test and bake passed (its alarms stayed quiet); "
+    "the build's test report and evidence (SBOM, audit, secret scan) are clean; the "
+    "change's diff was reviewed. Prod then releases by canary and bakes again."
 )
 
 
@@ -114,19 +123,14 @@ class DeliveryPipelineStack(Stack):
                 ),
                 timeout=Duration.minutes(60),
             ),
-            synth=pipelines.ShellStep(
-                "Synth",
-                input=source,
-                install_commands=SYNTH_INSTALL,
-                commands=SYNTH_COMMANDS,
-                primary_output_directory="cdk.out",
-            ),
+            synth=self._synth(source),
         )
         setting_up = accounts_set_up_by(stages)
         for settings in stages:
             self._add_stage(settings, pipeline, source, sets_up_account=settings.name in setting_up)
         self.pipeline.build_pipeline()
         self._allow_source_to_use_connection(pipeline.connection_arn)
+        self._prod_approvers()
         alerts = AlertsTopic(
             self,
             "PipelineAlerts",
@@ -147,6 +151,38 @@ class DeliveryPipelineStack(Stack):
         Aspects.of(self).add(SkipForEvery(APP_WIDE_SKIPS))
         suppress_generated_findings(self.pipeline)
 
+    def _prod_approvers(self) -> None:
+        """The one policy that lets its holders approve (or reject) prod, and see why.
+
+        Attach it to the approvers' role or group: nothing else in this app grants
+        `codepipeline:PutApprovalResult`, and this grants it on the prod approval only
+        (https://docs.aws.amazon.com/codepipeline/latest/userguide/approvals-iam-permissions.html).
+        """
+        pipeline_arn = self.pipeline.pipeline.pipeline_arn
+        policy = iam.ManagedPolicy(
+            self,
+            "ProdApprovers",
+            managed_policy_name="energy-auction-prod-approvers",
+            description="Approve or reject the release of energy-auction to prod",
+            statements=[
+                iam.PolicyStatement(
+                    actions=["codepipeline:PutApprovalResult"],
+                    resources=[f"{pipeline_arn}/Prod/{APPROVAL_ACTION}"],
+                ),
+                iam.PolicyStatement(
+                    actions=[
+                        "codepipeline:GetPipeline",
+                        "codepipeline:GetPipelineState",
+                        "codepipeline:GetPipelineExecution",
+                        "codepipeline:ListPipelineExecutions",
+                        "codepipeline:ListActionExecutions",
+                    ],
+                    resources=[pipeline_arn],
+                ),
+            ],
+        )
+        CfnOutput(self, "ProdApproversPolicyArn", value=policy.managed_policy_arn)
+
     def _allow_source_to_use_connection(self, connection_arn: str) -> None:
         """Let the source action use the connection under the ARN's own service prefix.
 
@@ -162,6 +198,30 @@ class DeliveryPipelineStack(Stack):
             iam.PolicyStatement(actions=[f"{service}:UseConnection"], resources=[connection_arn])
         )
 
+    @staticmethod
+    def _synth(source: pipelines.CodePipelineSource) -> pipelines.CodeBuildStep:
+        """Install, lint, test, scan and synthesize as a developer does, with evidence."""
+        synth = pipelines.CodeBuildStep(
+            "Synth",
+            input=source,
+            install_commands=SYNTH_INSTALL,
+            commands=SYNTH_COMMANDS,
+            primary_output_directory="cdk.out",
+            partial_build_spec=codebuild.BuildSpec.from_object(
+                {
+                    "reports": {
+                        "tests": {
+                            "files": [TEST_REPORT.rsplit("/", 1)[1]],
+                            "base-directory": TEST_REPORT.rsplit("/", 1)[0],
+                            "file-format": "JUNITXML",
+                        }
+                    }
+                }
+            ),
+        )
+        synth.add_output_directory(EVIDENCE_DIRECTORY)
+        return synth
+
     def _add_stage(
         self,
         settings: StageSettings,
@@ -170,23 +230,36 @@ class DeliveryPipelineStack(Stack):
         *,
         sets_up_account: bool,
     ) -> None:
-        smoke_tested = settings.name == "staging"
         stage = AuctionStage(
             self,
             settings.name.title(),
             settings=settings,
-            smoke_test_account=pipeline.account if smoke_tested else None,
+            pipeline_account=pipeline.account,
             sets_up_account=sets_up_account,
         )
         pre = []
         if settings.name == "prod":
-            pre.append(pipelines.ManualApprovalStep("PromoteToProd", comment=PROD_APPROVAL))
-        post = [self._smoke_test(stage, source)] if smoke_tested else []
+            pre.append(pipelines.ManualApprovalStep(APPROVAL_ACTION, comment=PROD_APPROVAL))
+        post: list[pipelines.Step] = []
+        if settings.smoke_test:
+            post.append(self._smoke_test(stage, source))
+        if settings.bake_minutes:
+            bake = self._bake(stage, source)
+            for earlier in post:  # after the smoke test: its run's alarms count too
+                bake.add_step_dependency(earlier)
+            post.append(bake)
         self.pipeline.add_stage(stage, pre=pre, post=post)
 
     @staticmethod
+    def _assume(stage: AuctionStage, check: str) -> iam.PolicyStatement:
+        role = check_role_name(stage.settings.name, check)
+        return iam.PolicyStatement(
+            actions=["sts:AssumeRole"],
+            resources=[f"arn:aws:iam::{stage.settings.account}:role/{role}"],
+        )
+
     def _smoke_test(
-        stage: AuctionStage, source: pipelines.CodePipelineSource
+        self, stage: AuctionStage, source: pipelines.CodePipelineSource
     ) -> pipelines.CodeBuildStep:
         """ops/smoke_test.py from the commit being deployed, against the stage's outputs."""
         outputs = stage.stack
@@ -202,14 +275,26 @@ class DeliveryPipelineStack(Stack):
                 "SMOKE_TEST_ROLE_ARN": outputs.smoke_test_role_arn,
             },
             env={"RUN_TIMEOUT_SECONDS": str(stage.settings.run_timeout_minutes * 60)},
-            role_policy_statements=[
-                iam.PolicyStatement(
-                    actions=["sts:AssumeRole"],
-                    resources=[
-                        f"arn:aws:iam::{stage.settings.account}:role/"
-                        f"energy-auction-{stage.settings.name}-smoke-test"
-                    ],
-                )
-            ],
+            role_policy_statements=[self._assume(stage, "smoke-test")],
             timeout=Duration.minutes(stage.settings.run_timeout_minutes + 5),
+        )
+
+    def _bake(
+        self, stage: AuctionStage, source: pipelines.CodePipelineSource
+    ) -> pipelines.CodeBuildStep:
+        """ops/bake.py: the stage's alarms watched for its bake time; one going off fails it."""
+        settings = stage.settings
+        assert stage.stack.bake_role_arn is not None
+        return pipelines.CodeBuildStep(
+            "Bake",
+            input=source,
+            install_commands=["python -m pip install --quiet boto3"],
+            commands=["python -m ops.bake"],
+            env_from_cfn_outputs={"BAKE_ROLE_ARN": stage.stack.bake_role_arn},
+            env={
+                "ALARM_PREFIX": f"{settings.resource_name('energy-auction')}-",
+                "BAKE_MINUTES": str(settings.bake_minutes),
+            },
+            role_policy_statements=[self._assume(stage, "bake")],
+            timeout=Duration.minutes(settings.bake_minutes + 10),
         )

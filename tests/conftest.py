@@ -23,7 +23,7 @@ settings.load_profile("untimed")
 # credentials can be used, and jsii keeps quiet about Node's age.
 os.environ.update(
     AWS_ACCESS_KEY_ID="testing",
-    AWS_SECRET_ACCESS_KEY="testing",
+    AWS_SECRET_ACCESS_KEY="testing",  # pragma: allowlist secret (moto's public fake)
     AWS_SESSION_TOKEN="testing",
     AWS_DEFAULT_REGION="eu-west-1",
     JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION="1",

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
-from stages.delivery_pipeline import PROD_APPROVAL, npm_pin
+from stages.delivery_pipeline import APPROVAL_ACTION, PROD_APPROVAL, TEST_REPORT, npm_pin
 from tests.unit.iam import readable, statements_of_role
 
 pytestmark = pytest.mark.synth
@@ -32,12 +32,16 @@ def actions(stages: list[dict], stage: str) -> list[dict]:
     return sorted(found["Actions"], key=lambda action: action["RunOrder"])
 
 
-def build_spec(template: dict, project_prefix: str) -> dict:
-    (project,) = [
-        r for name, r in template["Resources"].items()
+def project(template: dict, project_prefix: str) -> dict:
+    (found,) = [
+        r["Properties"] for name, r in template["Resources"].items()
         if r["Type"] == "AWS::CodeBuild::Project" and name.startswith(project_prefix)
     ]  # fmt: skip
-    return json.loads(project["Properties"]["Source"]["BuildSpec"])
+    return found
+
+
+def build_spec(template: dict, project_prefix: str) -> dict:
+    return json.loads(project(template, project_prefix)["Source"]["BuildSpec"])
 
 
 def test_the_source_is_the_github_connection_on_master(stages):
@@ -74,8 +78,23 @@ def test_the_synth_step_installs_and_tests_the_project_as_the_readme_says(templa
     phases = build_spec(template, "PipelineBuildSynth")["phases"]
 
     assert phases["install"]["commands"][0] == "make install"
-    assert phases["build"]["commands"][:2] == ["make lint", "make test"]
+    assert phases["build"]["commands"][0] == "make lint"
+    assert phases["build"]["commands"][1].endswith("make test")
     assert phases["build"]["commands"][-1].endswith("npx cdk synth")
+
+
+def test_the_build_keeps_its_evidence_tests_report_secret_scan_audit_and_sboms(template):
+    spec = build_spec(template, "PipelineBuildSynth")
+    commands = spec["phases"]["build"]["commands"]
+
+    assert commands[1] == f'PYTEST_ADDOPTS="--junitxml={TEST_REPORT}" make test'
+    report = spec["reports"]["tests"]
+    assert report["file-format"] == "JUNITXML"
+    assert f"{report['base-directory']}/{report['files'][0]}" == TEST_REPORT
+    assert {"make secrets", "make audit-layer", "make sbom"} <= set(commands)
+    # Before the synthesis: a secret or a known vulnerability stops the release.
+    assert commands.index("make secrets") < len(commands) - 1
+    assert spec["artifacts"]["secondary-artifacts"]["Synth_sbom"]["base-directory"] == "sbom"
 
 
 def test_the_synth_step_compiles_the_lambda_packages_with_the_functions_python(template):
@@ -107,9 +126,14 @@ def test_prod_waits_for_a_manual_approval_before_deploying(stages):
     prod = actions(stages, "Prod")
 
     assert prod[0]["ActionTypeId"]["Category"] == "Approval"
+    assert prod[0]["Name"] == APPROVAL_ACTION
     assert prod[0]["Configuration"]["CustomData"] == PROD_APPROVAL
     assert all(action["RunOrder"] > prod[0]["RunOrder"] for action in prod[1:])
-    assert {action["ActionTypeId"]["Provider"] for action in prod[1:]} == {"CloudFormation"}
+    deploys = [a for a in prod if a["ActionTypeId"]["Provider"] == "CloudFormation"]
+    assert deploys
+    # Then the bake: prod's alarms watched after its release; a failure stops the pipeline.
+    assert prod[-1]["Name"] == "Bake"
+    assert all(a["RunOrder"] < prod[-1]["RunOrder"] for a in deploys)
 
 
 def test_no_other_stage_has_an_approval(stages):
@@ -123,14 +147,16 @@ def test_no_other_stage_has_an_approval(stages):
     assert approvals == ["Prod"]
 
 
-def test_staging_is_smoke_tested_after_it_deploys(template, stages):
+def test_staging_is_smoke_tested_then_baked_after_it_deploys_and_before_approval(template, stages):
     staging = actions(stages, "Staging")
+    deploys = [a for a in staging if a["ActionTypeId"]["Provider"] == "CloudFormation"]
 
-    assert staging[-1]["Name"] == "SmokeTest"
-    assert all(action["RunOrder"] < staging[-1]["RunOrder"] for action in staging[:-1])
+    smoke, bake = staging[-2:]
+    assert (smoke["Name"], bake["Name"]) == ("SmokeTest", "Bake")
+    assert all(a["RunOrder"] < smoke["RunOrder"] < bake["RunOrder"] for a in deploys)
     phases = build_spec(template, "PipelineStagingSmokeTest")["phases"]
     assert phases["build"]["commands"] == ["python -m ops.smoke_test"]
-    variables = json.loads(staging[-1]["Configuration"]["EnvironmentVariables"])
+    variables = json.loads(smoke["Configuration"]["EnvironmentVariables"])
     assert {v["name"] for v in variables} >= {
         "ORDERS_URL",
         "STATE_MACHINE_ARN",
@@ -227,3 +253,50 @@ def test_each_account_gets_its_api_gateway_logging_role_once_before_its_stage(sy
     for stack in auction:
         settings_stack = setting_up[stack.account].template_path.name.split(".")[0]
         assert settings_stack in stack.dependencies, stack.name
+
+
+@pytest.mark.parametrize("stage", ["Staging", "Prod"])
+def test_the_bake_watches_the_stage_s_own_alarms_for_its_bake_time(
+    synthesized, template, stages, stage
+):
+    bake = actions(stages, stage)[-1]
+    assert bake["Name"] == "Bake"
+    variables = {
+        v["Name"]: v["Value"]
+        for v in project(template, f"Pipeline{stage}Bake")["Environment"]["EnvironmentVariables"]
+    }
+    alarm_names = [
+        r["Properties"]["AlarmName"]
+        for r in synthesized.stage_template(stage)["Resources"].values()
+        if r["Type"] == "AWS::CloudWatch::Alarm"
+    ]
+
+    assert variables["BAKE_MINUTES"] == "10"
+    assert alarm_names
+    # The bake reads metric alarms only (its role may not read composite ones).
+    resource_types = {r["Type"] for r in synthesized.stage_template(stage)["Resources"].values()}
+    assert "AWS::CloudWatch::CompositeAlarm" not in resource_types
+    assert all(name.startswith(variables["ALARM_PREFIX"]) for name in alarm_names)
+    (role,) = [
+        r["Properties"] for r in synthesized.stage_template(stage)["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName", "").endswith("-bake")
+    ]  # fmt: skip
+    assert ":iam::111111111111:root" in json.dumps(role["AssumeRolePolicyDocument"])
+
+
+def test_only_the_prod_approvers_policy_may_approve_and_only_prod(synthesized, template):
+    granting = [
+        (stack.name, logical_id, statement)
+        for stack in synthesized.stacks()
+        for logical_id, resource in stack.template()["Resources"].items()
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy")
+        for statement in resource["Properties"]["PolicyDocument"]["Statement"]
+        if "codepipeline:PutApprovalResult" in json.dumps(statement.get("Action"))
+    ]
+
+    ((stack, logical_id, statement),) = granting
+    assert (stack, logical_id.startswith("ProdApprovers")) == ("EnergyAuctionPipeline", True)
+    assert readable(statement["Resource"]).endswith(f"/Prod/{APPROVAL_ACTION}")
+    assert template["Resources"][logical_id]["Properties"]["ManagedPolicyName"] == (
+        "energy-auction-prod-approvers"
+    )
