@@ -91,6 +91,7 @@ class AlertsTopic(Construct):
             enforce_ssl=True,
             logging_configs=self._delivery_logging(topic_name, log_retention),
         )
+        self.topic.node.add_dependency(*self._delivery_log_groups)
         if targets.email is not None:
             self.topic.add_subscription(subscriptions.EmailSubscription(self._value(targets.email)))
         if targets.slack is not None:
@@ -118,10 +119,12 @@ class AlertsTopic(Construct):
         """
         stack = Stack.of(self)
         group = f"sns/{stack.region}/{stack.account}/{topic_name}"
-        groups = [
+        names = {"Deliveries": group, "FailedDeliveries": f"{group}/Failure"}
+        # Made before the topic, so that SNS never makes them first, without a retention.
+        self._delivery_log_groups = [
             logs.LogGroup(self, id_, log_group_name=name, retention=retention,
                           removal_policy=RemovalPolicy.DESTROY)
-            for id_, name in (("Deliveries", group), ("FailedDeliveries", f"{group}/Failure"))
+            for id_, name in names.items()
         ]  # fmt: skip
         role = iam.Role(
             self,
@@ -129,10 +132,22 @@ class AlertsTopic(Construct):
             assumed_by=iam.ServicePrincipal("sns.amazonaws.com"),
             description=f"SNS logs the deliveries of {topic_name}",
         )
+        # The actions SNS documents, on the two groups (CreateLogGroup names a group's ARN)
+        # and their streams (`:*`); a group's GetAtt Arn would name only the streams.
+        arns = [
+            stack.format_arn(
+                service="logs",
+                resource="log-group",
+                resource_name=f"{name}{streams}",
+                arn_format=ArnFormat.COLON_RESOURCE_NAME,
+            )
+            for name in names.values()
+            for streams in ("", ":*")
+        ]
         role.add_to_policy(
             iam.PolicyStatement(
                 actions=["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[group.log_group_arn for group in groups],  # streams in them
+                resources=arns,
             )
         )
         NagSuppressions.add_resource_suppressions(

@@ -150,6 +150,9 @@ class AuctionFunctions(Construct):
             {},
         )
         self._allow(self.synthetic_check, ["execute-api:Invoke"], [post_route_arn])
+        # Scheduler invokes it asynchronously; a failed check is not tried again by Lambda
+        # (twice by default): the next comes in minutes, and one failure is one error.
+        self.synthetic_check.alias.configure_async_invoke(retry_attempts=0)
         return self.synthetic_check
 
     @staticmethod

@@ -27,7 +27,7 @@ TIMEOUTS = {
     "handlers.fetch_results": Duration.seconds(30),
     "handlers.store_result": Duration.minutes(1),  # one chunk of decisions recorded
     "handlers.summarize_run": Duration.minutes(1),
-    "handlers.synthetic_check": Duration.seconds(20),
+    "handlers.synthetic_check": Duration.seconds(30),
 }
 
 

@@ -44,6 +44,7 @@ class AuctionObservability(Construct):
         alerts.allow_alarms(self._alarm_prefix)
         self._action = actions.SnsAction(alerts.topic)
         self.alarms: list[cloudwatch.Alarm] = []
+        self.alarm_names: list[str] = []  # as written, for those who read them elsewhere
         # Each function's own alarms, and the API's: what a release of it watches.
         self.function_alarms: dict[str, list[cloudwatch.Alarm]] = {
             function_name: [
@@ -77,11 +78,14 @@ class AuctionObservability(Construct):
             period=PERIOD,
         )
         self._alarm("Orders table throttled", dynamodb_throttles)
+        # On what arrives, not on what waits: a dead letter waits up to 14 days for a person,
+        # and an alarm on the queue's depth would stay in ALARM (and fail every bake) as long.
+        # Scheduler sends dead letters itself (SendMessage, with its target's role), which
+        # NumberOfMessagesSent counts; only SQS's own redrive escapes it
+        # (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html).
         self._alarm(
             "Hourly starts failed",
-            failed_starts.metric_approximate_number_of_messages_visible(
-                period=PERIOD, statistic="Maximum"
-            ),
+            failed_starts.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
         )
 
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name)
@@ -127,10 +131,11 @@ class AuctionObservability(Construct):
     def _alarm(
         self, title: str, metric: cloudwatch.IMetric, threshold: float = 1
     ) -> cloudwatch.Alarm:
+        alarm_name = self._alarm_prefix + title.lower().replace(" ", "-").replace("_", "-")
         alarm = metric.create_alarm(
             self,
             title.title().replace(" ", "").replace("/", ""),
-            alarm_name=self._alarm_prefix + title.lower().replace(" ", "-").replace("_", "-"),
+            alarm_name=alarm_name,
             alarm_description=f"{title}: see the auction dashboard and X-Ray traces",
             threshold=threshold,
             evaluation_periods=1,
@@ -139,4 +144,5 @@ class AuctionObservability(Construct):
         )
         alarm.add_alarm_action(self._action)
         self.alarms.append(alarm)
+        self.alarm_names.append(alarm_name)
         return alarm

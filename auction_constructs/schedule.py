@@ -86,9 +86,10 @@ class SyntheticCheckSchedule(Construct):
     """Scheduler calls the synthetic check every few minutes, so that a broken API alarms
     within minutes, whoever calls it (a bake gate and prod's canary watch its alarm).
 
-    A call that fails is not retried, the next one comes in minutes; one that Scheduler
-    could not make at all (the function gone, its permission refused) counts as dropped
-    in the schedule's own group, which `dropped` measures for an alarm.
+    A check that runs and fails is not run again, the next one comes in minutes. A call
+    Scheduler could not make (throttled) is tried again within the interval; one it could
+    not make at all (the function gone, its permission refused) counts as dropped in the
+    schedule's own group, which `dropped` measures for an alarm.
     """
 
     def __init__(
@@ -114,7 +115,8 @@ class SyntheticCheckSchedule(Construct):
             target=targets.LambdaInvoke(
                 check,
                 input=scheduler.ScheduleTargetInput.from_object({"orders_url": orders_url}),
-                retry_attempts=0,
+                retry_attempts=2,
+                max_event_age=Duration.seconds(every.to_seconds() - 60),
             ),
         )
         self.dropped = group.metric_dropped(period=every)

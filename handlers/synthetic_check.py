@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import json
+import time
 import urllib.error
 import urllib.request
 from typing import Any
@@ -32,6 +33,15 @@ EXPECTED_PROBLEM = {
 }
 
 
+# Tried again, a moment later, when the API could not be reached or refused the
+# signature (403): a new role's permission takes moments to reach API Gateway after a
+# deployment. Any other answer is the API's, and final. At most 3 x 5 s + 3 s in all,
+# within the function's 30 s.
+RETRIED_ANSWERS = frozenset({None, 403})
+RETRY_WAITS = (1, 2)
+ATTEMPT_TIMEOUT_SECONDS = 5
+
+
 class SyntheticCheckError(Exception):
     """The API did not answer the refused batch as documented."""
 
@@ -46,27 +56,34 @@ def _signer() -> SigV4Auth:
 
 def handler(event: Any, context: Any) -> dict[str, Any]:
     url = event["orders_url"]
-    request = AWSRequest(
-        method="POST", url=url, data=REFUSED_BATCH, headers={"Content-Type": "application/json"}
-    )
-    _signer().add_auth(request)
-    with observability.traced("synthetic_post"):
-        status, answer = _send(url, dict(request.headers))
+    for wait in (*RETRY_WAITS, None):
+        with observability.traced("synthetic_post"):
+            status, answer = _send(url)
+        if status not in RETRIED_ANSWERS or wait is None:
+            break
+        time.sleep(wait)
     if status != 400 or EXPECTED_PROBLEM not in answer.get("problems", []):
         raise SyntheticCheckError(f"POST {url} answered {status} {answer}, not the documented 400")
     observability.log_request(context, "synthetic check passed", status=status)
     return {"status": status}
 
 
-def _send(url: str, headers: dict[str, str]) -> tuple[int, dict[str, Any]]:
+def _send(url: str) -> tuple[int | None, dict[str, Any]]:
+    """The API's status and answer; `None` when it could not be reached."""
+    request = AWSRequest(
+        method="POST", url=url, data=REFUSED_BATCH, headers={"Content-Type": "application/json"}
+    )
+    _signer().add_auth(request)  # signed anew each time: the signature's date must be now
     prepared = urllib.request.Request(  # noqa: S310  (the stage's own API)
-        url, data=REFUSED_BATCH, headers=headers, method="POST"
+        url, data=REFUSED_BATCH, headers=dict(request.headers), method="POST"
     )
     try:
-        with urllib.request.urlopen(prepared, timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(prepared, timeout=ATTEMPT_TIMEOUT_SECONDS) as response:  # noqa: S310
             return response.status, _json(response.read())
     except urllib.error.HTTPError as error:
         return error.code, _json(error.read())
+    except (urllib.error.URLError, TimeoutError) as error:
+        return None, {"error": str(error)}
 
 
 def _json(body: bytes) -> dict[str, Any]:

@@ -2,9 +2,10 @@
 
 Run by the delivery pipeline after staging's smoke test (so nobody approves a change
 that is already alarming) and after prod deploys (a failure alerts and stops the
-pipeline). Environment: `ALARM_PREFIX` (the stage's alarms, `energy-auction-<stage>-`),
-`BAKE_MINUTES`, `BAKE_ROLE_ARN` (assumed when set, for a stage in another account),
-`POLL_SECONDS`. Exit status 0 when no alarm went off.
+pipeline). Environment: `ALARM_NAMES` (the stage's alarms, comma-separated, as the
+synthesized stage names them), `BAKE_MINUTES`, `STAGE_REGION`, `BAKE_ROLE_ARN` (assumed
+when set, for a stage in another account), `POLL_SECONDS`. Exit status 0 when every
+alarm was found and none went off.
 """
 
 from __future__ import annotations
@@ -12,34 +13,47 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from ops.smoke_test import session_for
 
+# DescribeAlarms takes at most 100 names a call.
+NAMES_PER_CALL = 100
 
-def alarms_going_off(cloudwatch: Any, prefix: str) -> list[str]:
-    """The names of the metric alarms named `prefix...` in the ALARM state, every page read.
 
-    Metric alarms only: the stages have no composite alarm, and reading those needs
-    `cloudwatch:DescribeAlarms` on `*`, while the bake's role may read its stage's alarms
-    only (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+class AlarmsNotFoundError(Exception):
+    """Alarms the stage declares are not there: a bake that cannot see them proves nothing."""
+
+
+def alarms_going_off(cloudwatch: Any, names: Sequence[str]) -> list[str]:
+    """Which of the metric alarms `names` are in the ALARM state; all must exist.
+
+    Asked by name, each checked against its own ARN by IAM, which the bake's role allows
+    for its stage's alarms (`cloudwatch:DescribeAlarms` on `alarm:<prefix>*`). Composite
+    alarms would need the permission on `*`
+    (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html);
+    the stages have none.
     """
-    pages = cloudwatch.get_paginator("describe_alarms").paginate(
-        AlarmNamePrefix=prefix, StateValue="ALARM", AlarmTypes=["MetricAlarm"]
-    )
-    # The state is checked here too: moto filters by prefix and ignores StateValue.
-    return [
-        alarm["AlarmName"]
-        for page in pages
-        for alarm in page.get("MetricAlarms", [])
-        if alarm["StateValue"] == "ALARM"
-    ]
+    found = {}
+    for start in range(0, len(names), NAMES_PER_CALL):
+        pages = cloudwatch.get_paginator("describe_alarms").paginate(
+            AlarmNames=list(names[start : start + NAMES_PER_CALL]), AlarmTypes=["MetricAlarm"]
+        )
+        for page in pages:
+            found.update({a["AlarmName"]: a["StateValue"] for a in page["MetricAlarms"]})
+    missing = [name for name in names if name not in found]
+    if missing or not names:
+        raise AlarmsNotFoundError(
+            f"{len(missing)} of the stage's {len(names)} alarms not found (wrong region or "
+            f"account, or not deployed): {', '.join(missing) or 'no alarm named'}"
+        )
+    return [name for name in names if found[name] == "ALARM"]
 
 
 def bake(
     cloudwatch: Any,
-    prefix: str,
+    names: Sequence[str],
     minutes: float,
     *,
     poll_seconds: float = 30,
@@ -49,23 +63,31 @@ def bake(
     """Watch for `minutes`; the alarms that went off (none: the stage baked clean)."""
     deadline = clock() + minutes * 60
     while True:
-        alarming = alarms_going_off(cloudwatch, prefix)
+        alarming = alarms_going_off(cloudwatch, names)
         if alarming or clock() >= deadline:
             return alarming
         sleep(min(poll_seconds, deadline - clock()))
 
 
 def main() -> int:
-    session = session_for(os.environ.get("BAKE_ROLE_ARN"))
-    prefix = os.environ["ALARM_PREFIX"]
-    minutes = float(os.environ["BAKE_MINUTES"])
-    print(f"watching the alarms {prefix}* for {minutes:g} minutes")
-    alarming = bake(
-        session.client("cloudwatch"),
-        prefix,
-        minutes,
-        poll_seconds=float(os.environ.get("POLL_SECONDS", 30)),
+    session = session_for(
+        os.environ.get("BAKE_ROLE_ARN"),
+        region=os.environ["STAGE_REGION"],
+        session_name="auction-bake",
     )
+    names = [name for name in os.environ["ALARM_NAMES"].split(",") if name]
+    minutes = float(os.environ["BAKE_MINUTES"])
+    print(f"watching {len(names)} alarms for {minutes:g} minutes: {', '.join(names)}")
+    try:
+        alarming = bake(
+            session.client("cloudwatch"),
+            names,
+            minutes,
+            poll_seconds=float(os.environ.get("POLL_SECONDS", 30)),
+        )
+    except AlarmsNotFoundError as error:
+        print(f"FAILED: {error}", file=sys.stderr)
+        return 1
     for name in alarming:
         print(f"FAILED: {name} is in ALARM", file=sys.stderr)
     return 1 if alarming else 0

@@ -3,8 +3,8 @@ order's outcome read back with a signed GET /orders/{record_id}.
 
 Run by the delivery pipeline after staging deploys, with the stage's outputs:
 `ORDERS_URL`, `STATE_MACHINE_ARN`, and `SMOKE_TEST_ROLE_ARN` (assumed when set, for a
-stage in another account); `RUN_TIMEOUT_SECONDS` and `POLL_SECONDS` bound the wait for
-the run. Exit status 0 when the stage works.
+stage in another account), in `STAGE_REGION`; `RUN_TIMEOUT_SECONDS` and `POLL_SECONDS`
+bound the wait for the run. Exit status 0 when the stage works.
 
 A run that gives up with `AuctionResultsNotReady` passes: the simulated platform
 chose never to be ready, and the workflow did what it should (the order stays open).
@@ -72,13 +72,16 @@ def await_run(
     return run
 
 
-def session_for(role_arn: str | None) -> boto3.Session:
-    session = boto3.Session()
+def session_for(
+    role_arn: str | None, *, region: str | None = None, session_name: str = "auction-smoke-test"
+) -> boto3.Session:
+    """A session in the stage's region (not the build's), as `role_arn` when given."""
+    session = boto3.Session(region_name=region)
     if not role_arn:
         return session
-    credentials = session.client("sts").assume_role(
-        RoleArn=role_arn, RoleSessionName="auction-smoke-test"
-    )["Credentials"]
+    credentials = session.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=session_name)[
+        "Credentials"
+    ]
     return boto3.Session(
         aws_access_key_id=credentials["AccessKeyId"],
         aws_secret_access_key=credentials["SecretAccessKey"],
@@ -89,7 +92,7 @@ def session_for(role_arn: str | None) -> boto3.Session:
 
 def smoke_test(environ: dict[str, str]) -> list[str]:
     """Every failure found; empty when the stage works."""
-    session = session_for(environ.get("SMOKE_TEST_ROLE_ARN"))
+    session = session_for(environ.get("SMOKE_TEST_ROLE_ARN"), region=environ.get("STAGE_REGION"))
     record_id = f"smoke-{uuid.uuid4()}"
     batch = [{"record_id": record_id, "parameter_1": "smoke", "parameter_2": 1}]
     status, answer = signed_post(session, environ["ORDERS_URL"], json.dumps(batch).encode())

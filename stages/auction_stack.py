@@ -158,6 +158,7 @@ class AuctionStack(Stack):
             client_policy=api.client_policy,
             state_machine=workflow.state_machine,
         )
+        self.alarm_names = tuple(observability.alarm_names)  # what a bake watches
         self.smoke_test_role_arn = checks.smoke_test_role_arn
         self.bake_role_arn = checks.bake_role_arn
         self.api_url = CfnOutput(self, "OrdersUrl", value=api.url)

@@ -274,7 +274,10 @@ class DeliveryPipelineStack(Stack):
                 "STATE_MACHINE_ARN": outputs.state_machine_arn,
                 "SMOKE_TEST_ROLE_ARN": outputs.smoke_test_role_arn,
             },
-            env={"RUN_TIMEOUT_SECONDS": str(stage.settings.run_timeout_minutes * 60)},
+            env={
+                "RUN_TIMEOUT_SECONDS": str(stage.settings.run_timeout_minutes * 60),
+                "STAGE_REGION": stage.settings.region,
+            },
             role_policy_statements=[self._assume(stage, "smoke-test")],
             timeout=Duration.minutes(stage.settings.run_timeout_minutes + 5),
         )
@@ -292,8 +295,9 @@ class DeliveryPipelineStack(Stack):
             commands=["python -m ops.bake"],
             env_from_cfn_outputs={"BAKE_ROLE_ARN": stage.stack.bake_role_arn},
             env={
-                "ALARM_PREFIX": f"{settings.resource_name('energy-auction')}-",
+                "ALARM_NAMES": ",".join(stage.stack.alarm_names),
                 "BAKE_MINUTES": str(settings.bake_minutes),
+                "STAGE_REGION": settings.region,
             },
             role_policy_statements=[self._assume(stage, "bake")],
             timeout=Duration.minutes(settings.bake_minutes + 10),

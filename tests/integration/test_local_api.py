@@ -203,9 +203,10 @@ def test_the_synthetic_check_gets_its_400_from_the_local_api_and_nothing_is_stor
     assert system.functions["handlers.post_orders"].invocations == 1
 
 
-def test_the_synthetic_check_fails_when_the_api_answers_otherwise(served):
+def test_the_synthetic_check_fails_when_the_api_answers_otherwise(served, monkeypatch):
     _, url = served
     check = synthetic_check()
+    monkeypatch.setattr(check, "RETRY_WAITS", (0, 0))  # a 403 is asked again, at once here
 
     with pytest.raises(check.SyntheticCheckError, match="answered 403"):  # no such route
         check.handler({"orders_url": f"{url}-moved"}, LambdaContext())

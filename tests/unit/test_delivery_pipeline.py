@@ -276,7 +276,11 @@ def test_the_bake_watches_the_stage_s_own_alarms_for_its_bake_time(
     # The bake reads metric alarms only (its role may not read composite ones).
     resource_types = {r["Type"] for r in synthesized.stage_template(stage)["Resources"].values()}
     assert "AWS::CloudWatch::CompositeAlarm" not in resource_types
-    assert all(name.startswith(variables["ALARM_PREFIX"]) for name in alarm_names)
+    # Every alarm of the stage, by name, in the stage's region; the role reads no others.
+    assert sorted(variables["ALARM_NAMES"].split(",")) == sorted(alarm_names)
+    assert variables["STAGE_REGION"] == "eu-west-1"
+    prefix = f"energy-auction-{stage.lower()}-"
+    assert all(name.startswith(prefix) for name in alarm_names)
     (role,) = [
         r["Properties"] for r in synthesized.stage_template(stage)["Resources"].values()
         if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName", "").endswith("-bake")

@@ -167,6 +167,17 @@ def test_the_synthetic_check_runs_every_five_minutes_on_the_stage_s_own_api(stag
 
     assert schedule["ScheduleExpression"] == "rate(5 minutes)"
     assert check["Handler"] == "handlers.synthetic_check.handler"
+    # A call Scheduler could not make is tried again within the interval; a check that
+    # ran and failed is not run again by Lambda: one failure, one error.
+    assert target["RetryPolicy"] == {"MaximumRetryAttempts": 2, "MaximumEventAgeInSeconds": 240}
+    (invoke_config,) = of_type(stage, "AWS::Lambda::EventInvokeConfig").values()
+    assert readable(invoke_config["FunctionName"]) == readable(alias["FunctionName"])
+    # The alias's own qualifier, read from its ARN at deploy time.
+    assert (
+        readable(invoke_config["Qualifier"])
+        == f"<part 7 of {readable(target['Arn'])} split by ':'>"
+    )
+    assert invoke_config["MaximumRetryAttempts"] == 0
     orders_url = readable(target["Input"])
     assert orders_url.startswith(f'{{"orders_url":"https://<{api}>.execute-api.')
     assert orders_url.endswith('/orders"}')
@@ -221,7 +232,7 @@ def test_a_failing_synthetic_check_or_one_scheduler_could_not_make_alarms(stage)
 def test_every_alerts_topic_logs_its_deliveries_with_a_role_that_may_only_write_them(synthesized):
     for stack in synthesized.stacks():
         template = stack.template()
-        for topic in of_type(template, "AWS::SNS::Topic").values():
+        for topic_id, topic in of_type(template, "AWS::SNS::Topic").items():
             logging = {c["Protocol"]: c for c in topic["DeliveryStatusLogging"]}
             assert set(logging) == {"http/s", "lambda"}, stack.name
             for config in logging.values():
@@ -230,11 +241,6 @@ def test_every_alerts_topic_logs_its_deliveries_with_a_role_that_may_only_write_
                 assert readable(config["SuccessFeedbackRoleArn"]) == f"<{role}.Arn>"
             trust = template["Resources"][role]["Properties"]["AssumeRolePolicyDocument"]
             assert json.dumps(trust).count('"Service": "sns.amazonaws.com"') == 1
-            groups = {
-                name: g["LogGroupName"]
-                for name, g in of_type(template, "AWS::Logs::LogGroup").items()
-                if readable(g.get("LogGroupName", "")).startswith("sns/")
-            }
             statements = [
                 s
                 for p in of_type(template, "AWS::IAM::Policy").values()
@@ -245,7 +251,20 @@ def test_every_alerts_topic_logs_its_deliveries_with_a_role_that_may_only_write_
             assert set(listed(statement["Action"])) == {
                 "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"
             }  # fmt: skip
-            name = readable(topic["TopicName"])
-            written = {logical(readable(r)) for r in listed(statement["Resource"])}
-            prefix = f"sns/{REGION}/{stack.account}/{name}"  # where SNS writes them
-            assert {readable(groups[g]) for g in written} == {prefix, f"{prefix}/Failure"}
+            # Where SNS writes them: the two groups, made with a retention, and their streams.
+            group = f"sns/{REGION}/{stack.account}/{readable(topic['TopicName'])}"
+            made = {
+                g["LogGroupName"]
+                for g in of_type(template, "AWS::Logs::LogGroup").values()
+                if str(g.get("LogGroupName", "")).startswith(group)
+            }
+            assert made == {group, f"{group}/Failure"}
+            made_first = set(template["Resources"][topic_id].get("DependsOn", []))
+            assert {
+                name for name, g in of_type(template, "AWS::Logs::LogGroup").items()
+                if g.get("LogGroupName") in made
+            } <= made_first  # fmt: skip
+            arn = f"arn:<AWS::Partition>:logs:{REGION}:{stack.account}:log-group:"
+            assert {readable(r) for r in listed(statement["Resource"])} == {
+                f"{arn}{name}{streams}" for name in made for streams in ("", ":*")
+            }

@@ -52,3 +52,7 @@ def test_in_a_checkout_it_scans_at_least_every_tracked_file():
     ).stdout.split()
 
     assert set(tracked) <= set(files_to_scan(REPOSITORY))
+
+
+def test_the_repository_holds_no_secret():
+    assert main([str(REPOSITORY)]) == 0

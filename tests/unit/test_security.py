@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -153,21 +152,16 @@ SECRET_PATTERNS = {
 }
 
 
-def test_no_secret_is_in_the_code_or_the_templates(synthesized):
-    tracked = subprocess.run(
-        ["git", "ls-files"],  # noqa: S607  (git from PATH, as every developer runs it)
-        cwd=PROJECT_ROOT,
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
-    files = [PROJECT_ROOT / f for f in tracked] + list(synthesized.outdir.rglob("*.template.json"))
+def test_no_secret_is_in_the_templates(synthesized):
+    # The repository's own files are scanned by detect-secrets (tests/unit/test_secret_scan.py,
+    # make secrets); it takes the templates' asset hashes for secrets, so these patterns do.
+    templates = list(synthesized.outdir.rglob("*.template.json"))
     found = [
         (str(path), kind)
-        for path in files
-        if path.is_file() and path.suffix not in {".whl", ".zip"}
+        for path in templates
         for kind, pattern in SECRET_PATTERNS.items()
-        if pattern.search(path.read_text(errors="ignore"))
+        if pattern.search(path.read_text())
     ]
 
+    assert templates
     assert found == []

@@ -1,0 +1,65 @@
+"""The synthetic check asks again only while the API is unreachable or refuses the
+signature (a new role's permission still propagating); any other answer is final."""
+
+from __future__ import annotations
+
+import pytest
+
+from handlers.synthetic_check import EXPECTED_PROBLEM
+from tests.unit.conftest import fresh
+
+URL = "https://api.example/v1/orders"
+REFUSED = (400, {"problems": [EXPECTED_PROBLEM]})
+
+
+@pytest.fixture
+def check(monkeypatch):
+    module = fresh("handlers.synthetic_check")
+    monkeypatch.setattr(module, "RETRY_WAITS", (0, 0))
+    return module
+
+
+def answering(monkeypatch, check, *answers):
+    sent = []
+
+    def send(url):
+        sent.append(url)
+        return answers[len(sent) - 1]
+
+    monkeypatch.setattr(check, "_send", send)
+    return sent
+
+
+def test_the_documented_400_passes_at_once(check, monkeypatch, context):
+    sent = answering(monkeypatch, check, REFUSED)
+
+    assert check.handler({"orders_url": URL}, context) == {"status": 400}
+    assert sent == [URL]
+
+
+@pytest.mark.parametrize("first", [(403, {"message": "not yet"}), (None, {"error": "refused"})])
+def test_a_refused_signature_or_no_connection_is_asked_again(check, monkeypatch, context, first):
+    sent = answering(monkeypatch, check, first, REFUSED)
+
+    assert check.handler({"orders_url": URL}, context) == {"status": 400}
+    assert len(sent) == 2
+
+
+def test_three_refusals_in_a_row_fail_the_check(check, monkeypatch, context):
+    sent = answering(monkeypatch, check, *[(403, {"message": "Forbidden"})] * 3)
+
+    with pytest.raises(check.SyntheticCheckError, match="answered 403"):
+        check.handler({"orders_url": URL}, context)
+    assert len(sent) == 3
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [(500, {"message": "Internal server error"}), (201, {"stored": 1}), (400, {"problems": []})],
+)
+def test_any_other_answer_fails_the_check_at_once(check, monkeypatch, context, answer):
+    sent = answering(monkeypatch, check, answer)
+
+    with pytest.raises(check.SyntheticCheckError, match=f"answered {answer[0]}"):
+        check.handler({"orders_url": URL}, context)
+    assert len(sent) == 1
