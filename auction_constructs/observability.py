@@ -39,9 +39,9 @@ class AuctionObservability(Construct):
     ) -> None:
         """`name` names the dashboard and prefixes every alarm's name."""
         super().__init__(scope, id_)
-        self.alarm_prefix = self._alarm_prefix = f"{name}-"
+        self.alarm_prefix = f"{name}-"
         # The topic lets alarms publish only by name: every alarm here carries the prefix.
-        alerts.allow_alarms(self._alarm_prefix)
+        alerts.allow_alarms(self.alarm_prefix)
         self._action = actions.SnsAction(alerts.topic)
         self.alarms: list[cloudwatch.Alarm] = []
         self.alarm_names: list[str] = []  # as written, for those who read them elsewhere
@@ -131,7 +131,7 @@ class AuctionObservability(Construct):
     def _alarm(
         self, title: str, metric: cloudwatch.IMetric, threshold: float = 1
     ) -> cloudwatch.Alarm:
-        alarm_name = self._alarm_prefix + title.lower().replace(" ", "-").replace("_", "-")
+        alarm_name = self.alarm_prefix + title.lower().replace(" ", "-").replace("_", "-")
         alarm = metric.create_alarm(
             self,
             title.title().replace(" ", "").replace("/", ""),
