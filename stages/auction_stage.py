@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import Aspects, Environment, Stage
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks
 from constructs import Construct
 
@@ -10,6 +11,11 @@ from auction_constructs.checkov import APP_WIDE_SKIPS, SkipForEvery
 from stages.account_stack import AccountSettingsStack
 from stages.auction_stack import AuctionStack
 from stages.settings import StageSettings
+
+# With this flag (cdk.json) a function's version also hashes its layers, so a change to the
+# layer alone publishes new versions and moves every `live` alias. aws-cdk-lib 2.273 has
+# no constant for it in `cx_api`.
+RECOGNIZE_LAYER_VERSION = "@aws-cdk/aws-lambda:recognizeLayerVersion"
 
 
 class AuctionStage(Stage):
@@ -42,6 +48,11 @@ class AuctionStage(Stage):
         )
         if sets_up_account:
             self.stack.add_stack_dependency(AccountSettingsStack(self, "Account"))
-        # Aspects on the App do not reach into a Stage: each stage is checked here.
+        # Aspects on the App do not reach into a Stage: each stage gets its own here.
+        # Turning the flag on renames every version, code unchanged, and CloudFormation
+        # cannot publish a duplicate version: this aspect changes each function's
+        # description once, so the first release with the flag publishes all of them.
+        # Removing it later costs the same again (docs/releasing.md).
+        Aspects.of(self).add(lambda_.FunctionVersionUpgrade(RECOGNIZE_LAYER_VERSION))
         Aspects.of(self).add(AwsSolutionsChecks(verbose=True))
         Aspects.of(self).add(SkipForEvery(APP_WIDE_SKIPS))
