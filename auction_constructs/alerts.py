@@ -107,6 +107,13 @@ class AlertsTopic(Construct):
                 ],
             )
 
+    @property
+    def policy(self) -> sns.TopicPolicy:
+        """The topic policy: what checks that it may publish when set up must wait for it."""
+        policy = self.topic.node.find_child("Policy")
+        assert isinstance(policy, sns.TopicPolicy)
+        return policy
+
     def _delivery_logging(
         self, topic_name: str, retention: logs.RetentionDays
     ) -> list[sns.LoggingConfig]:

@@ -137,7 +137,7 @@ class DeliveryPipelineStack(Stack):
             topic_name="energy-auction-pipeline-alerts",
             targets=pipeline.alerts,
         )
-        self.pipeline.pipeline.notify_on(
+        notifications = self.pipeline.pipeline.notify_on(
             "FailuresAndApprovals",
             target=alerts.topic,
             events=[
@@ -146,6 +146,9 @@ class DeliveryPipelineStack(Stack):
                 codepipeline.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
             ],
         )
+        # CodeStar Notifications checks, when the rule is created, that the topic's policy
+        # lets it publish; created first, the rule fails (aws-cdk issue 29484).
+        notifications.node.add_dependency(alerts.policy)
         # Stages carry their own checks; this one is the pipeline's.
         Aspects.of(self).add(AwsSolutionsChecks(verbose=True))
         Aspects.of(self).add(SkipForEvery(APP_WIDE_SKIPS))

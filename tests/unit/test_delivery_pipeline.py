@@ -179,6 +179,24 @@ def test_failures_and_waiting_approvals_are_notified(template):
     assert rule["Targets"] == [{"TargetAddress": {"Ref": topic}, "TargetType": "SNS"}]
 
 
+def test_the_notification_rule_is_created_after_the_topic_policy_that_lets_it_publish(template):
+    # CodeStar Notifications checks at creation that it may publish (aws-cdk issue 29484).
+    resources = template["Resources"]
+    (rule,) = [
+        r for r in resources.values() if r["Type"] == "AWS::CodeStarNotifications::NotificationRule"
+    ]
+    (policy_id,) = [name for name, r in resources.items() if r["Type"] == "AWS::SNS::TopicPolicy"]
+    publishers = {
+        principal
+        for statement in resources[policy_id]["Properties"]["PolicyDocument"]["Statement"]
+        if statement["Effect"] == "Allow"
+        for principal in [statement["Principal"].get("Service")]
+    }
+
+    assert "codestar-notifications.amazonaws.com" in publishers
+    assert policy_id in rule.get("DependsOn", [])
+
+
 def test_only_staging_trusts_the_pipeline_account_for_its_smoke_test(synthesized):
     def smoke_roles(stage: str) -> list[dict]:
         return [
