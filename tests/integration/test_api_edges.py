@@ -139,6 +139,19 @@ def test_a_body_whose_event_lambda_refuses_gets_api_gateway_s_500_and_runs_nothi
     edges.assert_nothing_written_and_no_function_error()
 
 
+def test_a_valid_batch_within_the_4_mib_once_documented_never_reaches_the_handler(edges):
+    # Empty strings: each `""` takes twice its bytes as the event carries it. The docs
+    # once took such a body; its event is over Lambda's 6 MB, so AWS answers 500.
+    body = json.dumps(
+        [{"record_id": f"r{i}", "empty": [""] * 130_000} for i in range(10)],
+        separators=(",", ":"),
+    ).encode()
+    assert len(body) < 4 * 1024 * 1024 < 6_291_456 < event_body_bytes(body.decode())
+
+    assert send("POST", edges.url, body) == (500, {"message": "Internal server error"})
+    edges.assert_nothing_written_and_no_function_error()
+
+
 def test_lambda_refuses_an_invocation_over_6_mb_from_any_caller(edges):
     # The workflow's calls reach the same limit, through Lambda's Invoke API.
     summarize = edges.system.functions["handlers.summarize_run"]
