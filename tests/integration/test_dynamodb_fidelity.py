@@ -20,8 +20,8 @@ KEY_LIMIT = "k" * 2048
 ITEM_LIMIT = 409_600
 
 
-@pytest.fixture
-def dynamodb() -> Iterator[Any]:
+@pytest.fixture(scope="module")
+def table() -> Iterator[Any]:
     """A table keyed by `k`, with an index keyed by the string `g`."""
     with mock_aws():
         client = boto3.client("dynamodb", region_name="eu-west-1")
@@ -42,6 +42,14 @@ def dynamodb() -> Iterator[Any]:
             BillingMode="PAY_PER_REQUEST",
         )
         yield client
+
+
+@pytest.fixture
+def dynamodb(table: Any) -> Iterator[Any]:
+    """The table, emptied after each test."""
+    yield table
+    for item in table.scan(TableName=TABLE)["Items"]:
+        table.delete_item(TableName=TABLE, Key={"k": item["k"]})
 
 
 def key(value: str) -> dict[str, Any]:
