@@ -1,7 +1,25 @@
-"""Alarms on every part of the flow, to the alerts topic, and one dashboard of it."""
+"""Alarms on every part of the flow, to the alerts topic, and one dashboard of it.
+
+Prod's canary and both bakes watch these alarms, so no one caller may set one off: not
+one request, nor one burst of them. A caller can make the API answer 5xx (a body whose
+event Lambda refuses; a burst the table throttles, answered 503), and slow (a batch of
+10,000 records at a cold table). So the alarms a caller's requests reach look at
+one-minute datapoints and go off on 3 of the last 5 (M of N): one request, or one burst,
+whose requests all end within API Gateway's 29 s, makes at most two; a release that
+fails makes one every minute, and is caught within the canary's 5 minutes. Those
+counting failures count them as a share of the requests, over at least 20 requests a
+minute (metric math): at low traffic one failed request is 1 in 20, not 1 in 1, while a
+release that fails every request still shows. The alarms no caller's request reaches
+(the hourly run's functions, timed-out runs, failed starts) go off on one datapoint.
+(https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html)
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+import attrs
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -15,9 +33,29 @@ from constructs import Construct
 from auction_constructs.alerts import AlertsTopic
 
 PERIOD = Duration.minutes(5)
-# A 10,000-record batch is written in about 2 s; a client waiting 10 s at the 99th
-# percentile is waiting on something that is wrong.
-API_LATENCY_ALARM_MS = 10_000
+
+
+@attrs.frozen
+class Evaluation:
+    """How an alarm reads its metric: `datapoints` of the last `periods`, each `period`."""
+
+    period: Duration
+    datapoints: int
+    periods: int
+
+
+# The alarms no caller's request reaches: one datapoint is one failure too many.
+AT_ONCE = Evaluation(PERIOD, datapoints=1, periods=1)
+# The alarms a caller's requests reach (see the module's docstring).
+SUSTAINED = Evaluation(Duration.minutes(1), datapoints=3, periods=5)
+# A share of failed (or slow) requests is taken over at least this many a minute.
+MIN_REQUESTS_PER_MINUTE = 20
+# The share above which requests fail: a canary takes 10 % of calls, so one that fails
+# them all shows 10 %; one failed request over the floor of 20 shows 5 %, not above it.
+FAILING_PERCENT = 5
+# A 10,000-record batch is written in about 2 s; a request taking 10 s is waiting on
+# something that is wrong. More than 5 % of them (as above) is a slow API.
+API_SLOW_REQUEST_MS = 10_000
 
 
 class AuctionObservability(Construct):
@@ -36,8 +74,10 @@ class AuctionObservability(Construct):
         table: dynamodb.ITable,
         failed_starts: sqs.IQueue,
         synthetic_checks_dropped: cloudwatch.IMetric,
+        caller_facing: Collection[str] = (),
     ) -> None:
-        """`name` names the dashboard and prefixes every alarm's name."""
+        """`name` names the dashboard and prefixes every alarm's name; `caller_facing`
+        names the functions a caller's requests reach (the API's)."""
         super().__init__(scope, id_)
         self.alarm_prefix = f"{name}-"
         # The topic lets alarms publish only by name: every alarm here carries the prefix.
@@ -47,37 +87,49 @@ class AuctionObservability(Construct):
         self.alarm_names: list[str] = []  # as written, for those who read them elsewhere
         # Each function's own alarms, and the API's: what a release of it watches.
         self.function_alarms: dict[str, list[cloudwatch.Alarm]] = {
-            function_name: [
-                self._alarm(f"{function_name} errors", function.metric_errors(period=PERIOD)),
-                self._alarm(f"{function_name} throttles", function.metric_throttles(period=PERIOD)),
-            ]
+            function_name: (
+                self._caller_facing_function_alarms(function_name, function)
+                if function_name in caller_facing
+                else [
+                    self._alarm(f"{function_name} errors", function.metric_errors(period=PERIOD)),
+                    self._alarm(
+                        f"{function_name} throttles", function.metric_throttles(period=PERIOD)
+                    ),
+                ]
+            )
             for function_name, function in functions.items()
         }
         self._alarm("Synthetic checks dropped", synthetic_checks_dropped)
         # A run that fails alerts itself, with its error and cause (the workflow's catch);
         # an alarm on failed runs would say it twice. A timeout is past any catch.
         self._alarm("Runs timed out", state_machine.metric_timed_out(period=PERIOD))
+        minute = SUSTAINED.period
+        requests = api.metric_count(period=minute, statistic="Sum")
         self.api_alarms = [
-            self._alarm("API 5xx", api.metric_server_error(period=PERIOD)),
-            self._alarm(
-                "API p99 latency",
-                api.metric_latency(period=PERIOD, statistic="p99"),
-                threshold=API_LATENCY_ALARM_MS,
+            self._share_alarm(
+                "API 5xx", api.metric_server_error(period=minute, statistic="Sum"), requests
+            ),
+            # TC(n:) counts the requests slower than n ms
+            # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
+            self._share_alarm(
+                "API slow requests",
+                api.metric_latency(period=minute, statistic=f"TC({API_SLOW_REQUEST_MS}:)"),
+                requests,
             ),
         ]
         # Every operation the functions call: a throttled one is retried, then surfaces.
-        dynamodb_throttles = table.metric_throttled_requests_for_operations(
-            operations=[
-                dynamodb.Operation.BATCH_GET_ITEM,
-                dynamodb.Operation.BATCH_WRITE_ITEM,
-                dynamodb.Operation.TRANSACT_WRITE_ITEMS,
-                dynamodb.Operation.GET_ITEM,
-                dynamodb.Operation.UPDATE_ITEM,
-                dynamodb.Operation.QUERY,
-            ],
-            period=PERIOD,
-        )
-        self._alarm("Orders table throttled", dynamodb_throttles)
+        dynamodb_throttles = _throttled_requests(
+            table,
+            ["BatchGetItem", "BatchWriteItem", "TransactWriteItems", "GetItem", "UpdateItem",
+             "Query"],
+            period=SUSTAINED.period,
+        )  # fmt: skip
+        # A count, M of N: a share would need each operation's requests too, 12 metrics,
+        # beyond the 10 a metric-math alarm may use
+        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
+        # One burst throttles the table for as long as it lasts; a release that makes the
+        # functions write harder throttles it minute after minute.
+        self._alarm("Orders table throttled", dynamodb_throttles, evaluation=SUSTAINED)
         # On what arrives, not on what waits: a dead letter waits up to 14 days for a person,
         # and an alarm on the queue's depth would stay in ALARM (and fail every bake) as long.
         # Scheduler sends dead letters itself (SendMessage, with its target's role), which
@@ -128,8 +180,56 @@ class AuctionObservability(Construct):
             ),
         )
 
+    def _caller_facing_function_alarms(
+        self, function_name: str, function: lambda_.IFunction
+    ) -> list[cloudwatch.Alarm]:
+        """A function a caller's requests reach: its errors as a share of its invocations,
+        its throttles (the account's concurrency, which a burst reaches) M of N."""
+        minute = SUSTAINED.period
+        return [
+            self._share_alarm(
+                f"{function_name} errors",
+                function.metric_errors(period=minute, statistic="Sum"),
+                function.metric_invocations(period=minute, statistic="Sum"),
+            ),
+            self._alarm(
+                f"{function_name} throttles",
+                function.metric_throttles(period=minute, statistic="Sum"),
+                evaluation=SUSTAINED,
+            ),
+        ]
+
+    def _share_alarm(
+        self, title: str, counted: cloudwatch.IMetric, requests: cloudwatch.IMetric
+    ) -> cloudwatch.Alarm:
+        """Goes off when the `counted` requests (failed, or slow) are more than
+        FAILING_PERCENT of them, each minute's requests taken as at least
+        MIN_REQUESTS_PER_MINUTE, in 3 minutes of 5."""
+        floor = MIN_REQUESTS_PER_MINUTE
+        share = cloudwatch.MathExpression(
+            expression=f"100 * FILL(counted, 0) / IF(requests < {floor}, {floor}, requests)",
+            using_metrics={"counted": counted, "requests": requests},
+            period=SUSTAINED.period,
+            label=f"{title}, % of requests",
+        )
+        return self._alarm(
+            title,
+            share,
+            threshold=FAILING_PERCENT,
+            evaluation=SUSTAINED,
+            comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        )
+
     def _alarm(
-        self, title: str, metric: cloudwatch.IMetric, threshold: float = 1
+        self,
+        title: str,
+        metric: cloudwatch.IMetric,
+        threshold: float = 1,
+        *,
+        evaluation: Evaluation = AT_ONCE,
+        comparison: cloudwatch.ComparisonOperator = (
+            cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD
+        ),
     ) -> cloudwatch.Alarm:
         alarm_name = self.alarm_prefix + title.lower().replace(" ", "-").replace("_", "-")
         alarm = metric.create_alarm(
@@ -138,11 +238,39 @@ class AuctionObservability(Construct):
             alarm_name=alarm_name,
             alarm_description=f"{title}: see the auction dashboard and X-Ray traces",
             threshold=threshold,
-            evaluation_periods=1,
-            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            evaluation_periods=evaluation.periods,
+            datapoints_to_alarm=evaluation.datapoints,
+            comparison_operator=comparison,
             treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
         )
         alarm.add_alarm_action(self._action)
         self.alarms.append(alarm)
         self.alarm_names.append(alarm_name)
         return alarm
+
+
+def _throttled_requests(
+    table: dynamodb.ITable, operations: list[str], *, period: Duration
+) -> cloudwatch.MathExpression:
+    """The table's throttled requests, summed over `operations`.
+
+    DynamoDB publishes an operation's ThrottledRequests only when it throttles, so most
+    minutes some of the six have no datapoint. Each is filled with 0 before the sum, so
+    one operation throttling alone counts, whatever metric math makes of a gap (CDK's
+    `metric_throttled_requests_for_operations` sums them as they are).
+    """
+    metrics = {
+        operation.lower(): table.metric(
+            "ThrottledRequests",
+            dimensions_map={"TableName": table.table_name, "Operation": operation},
+            statistic="Sum",
+            period=period,
+        )
+        for operation in operations
+    }
+    return cloudwatch.MathExpression(
+        expression=" + ".join(f"FILL({name}, 0)" for name in metrics),
+        using_metrics=metrics,
+        period=period,
+        label="Throttled requests, all operations",
+    )

@@ -10,7 +10,10 @@ written.
 
 from __future__ import annotations
 
+import base64
+import functools
 import json
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -26,12 +29,12 @@ OPEN_SHARD = "open_shard"  # present while the order is open: the open-orders in
 DIGEST = "digest"  # what was sent, hashed: tells a resent order from a changed one
 OUTCOME = "outcome"  # the auction's decision, once recorded
 RESERVED_ATTRIBUTES = frozenset({TTL, POSTED_AT, OPEN_SHARD, DIGEST, OUTCOME})
-# Room kept on every item for those attributes, the outcome recorded later included.
-SERVICE_ATTRIBUTE_BYTES = 1024
 
-# DynamoDB's own limits (see the README's "Order batches" section).
+# DynamoDB's own limits
+# (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/Constraints.html).
 DYNAMODB_MAX_DEPTH = 32
-DYNAMODB_MAX_ITEM_BYTES = 400 * 1024
+DYNAMODB_MAX_ITEM_BYTES = 400 * 1024  # names and values, as item_bytes counts them
+DYNAMODB_MAX_PARTITION_KEY_BYTES = 2048
 DYNAMODB_MAX_SIGNIFICANT_DIGITS = 38
 DYNAMODB_MIN_EXPONENT = -130  # smallest magnitude: 1E-130
 DYNAMODB_MAX_EXPONENT = 125  # largest magnitude: 9.99..E+125
@@ -42,15 +45,30 @@ _INT_LIMIT = 10**DYNAMODB_MAX_SIGNIFICANT_DIGITS
 _INT_BYTES = 21
 
 
+# Lambda takes a synchronous invocation's payload up to 6,291,456 bytes
+# (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): for the API's
+# functions that is API Gateway's proxy event, in which the body is one JSON string. What
+# else the event holds is bounded by API Gateway's quotas: header values of at most
+# 10,240 bytes and a URL of at most 10,240 characters
+# (https://docs.aws.amazon.com/apigateway/latest/developerguide/limits.html), each in the
+# event twice (single- and multi-value forms); escaped at the worst, 6 bytes a byte, with
+# the request context, that stays under 256 KiB. So a body that measures at most this much
+# as the event carries it (`event_body_bytes`) always reaches the handler.
+LAMBDA_MAX_PAYLOAD_BYTES = 6_291_456
+MAX_EVENT_BODY_BYTES = LAMBDA_MAX_PAYLOAD_BYTES - 256 * 1024
+
+
 @attrs.frozen
 class BatchLimits:
     """How much one POST may carry.
 
-    The defaults keep a batch inside Lambda's 6 MB request payload (even base64-encoded)
-    and let 10,000 records be written well within API Gateway's 29 s.
+    The body is measured as API Gateway's event carries it, escaped (`event_body_bytes`):
+    API Gateway takes bodies up to 10 MB but cannot know that size, so a larger body
+    never reaches the handler, and the caller gets API Gateway's 500 (docs/api.md). The
+    records are few enough to be written well within API Gateway's 29 s.
     """
 
-    max_body_bytes: int = 4 * 1024 * 1024
+    max_event_body_bytes: int = MAX_EVENT_BODY_BYTES
     max_records: int = 10_000
     max_record_id_bytes: int = 256
     max_problems: int = 1_000
@@ -82,15 +100,49 @@ class OrderBatch:
         return tuple(record["record_id"] for record in self.records)
 
 
+def event_body_bytes(body: str | bytes) -> int:
+    """The most a body can take in API Gateway's proxy event, whatever JSON encoder writes it.
+
+    Text is a JSON string there. `"` and `\\` take 2 bytes; a control character (DEL
+    included), each UTF-16 unit of a non-ASCII character, and the characters HTML-safe
+    encoders escape (`<`, `>`, `&`, `=`, `'`) at most 6 (`\\u003c`); any other character
+    1. Bytes that are not text travel base64-encoded.
+
+    >>> event_body_bytes('["a\\\\b"]'), event_body_bytes("é\\n<"), event_body_bytes(b"\\xff")
+    (10, 18, 4)
+    """
+    if isinstance(body, bytes):
+        return len(base64.b64encode(body))
+    if body.isascii():  # most bodies: counted on bytes, at C speed
+        data = body.encode("ascii")
+        six = len(data) - len(data.translate(None, _SIX_BYTES))
+        return len(data) + data.count(b'"') + data.count(b"\\") + 5 * six
+    # Python's encoder writes these as 2 bytes (`\\n`) or 1 (`<`); others may write 6.
+    escaped = len(json.dumps(body)) - 2
+    return escaped + sum(extra * body.count(c) for c, extra in _ESCAPED_LONGER.items())
+
+
+_ESCAPED_LONGER = dict.fromkeys("\b\f\n\r\t", 4) | dict.fromkeys("<>&='", 5)
+_SIX_BYTES = bytes(range(0x20)) + b"\x7f<>&='"  # ASCII that may take 6 bytes
+
+
 def parse_order_batch(body: str | bytes, limits: BatchLimits = DEFAULT_LIMITS) -> OrderBatch:
     """Parse a request body into an `OrderBatch`, or raise naming every problem.
+
+    `body` as the proxy event gives it: text, or bytes decoded from its base64.
 
     >>> parse_order_batch('[{"record_id": "a", "power": 1.5}]').records
     ({'record_id': 'a', 'power': Decimal('1.5')},)
 
     Raises `BatchTooLargeError` over the limits, `InvalidBatchError` for anything else.
     """
-    data = _decode_json(_utf8_bytes(body, limits))
+    size = event_body_bytes(body)
+    if size > limits.max_event_body_bytes:
+        raise BatchTooLargeError(
+            f"the body is {size} bytes as API Gateway's event carries it (JSON-escaped); "
+            f"at most {limits.max_event_body_bytes} are accepted"
+        )
+    data = _decode_json(_utf8_bytes(body))
     if not isinstance(data, list):
         raise _invalid(None, None, f"the body must be a JSON array of records, not {_kind(data)}")
     if not data:
@@ -127,17 +179,13 @@ def _invalid(record: int | None, field: str | None, reason: str) -> InvalidBatch
     return InvalidBatchError((Problem(record, field, reason),))
 
 
-def _utf8_bytes(body: str | bytes, limits: BatchLimits) -> bytes:
-    if isinstance(body, str):
-        try:
-            body = body.encode("utf-8")
-        except UnicodeEncodeError:
-            raise _invalid(None, None, "the body is not valid UTF-8 text") from None
-    if len(body) > limits.max_body_bytes:
-        raise BatchTooLargeError(
-            f"the body is {len(body)} bytes; at most {limits.max_body_bytes} are accepted"
-        )
-    return body
+def _utf8_bytes(body: str | bytes) -> bytes:
+    if isinstance(body, bytes):
+        return body
+    try:
+        return body.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _invalid(None, None, "the body is not valid UTF-8 text") from None
 
 
 class _BodyRuleError(Exception):
@@ -188,6 +236,7 @@ def _check_records(records: list[Any], limits: BatchLimits, problems: _ProblemLi
     """
     seen_ids: dict[str, int] = {}
     max_id_bytes = limits.max_record_id_bytes
+    room = service_attribute_bytes(max_id_bytes)
     for index, record in enumerate(records):
         if type(record) is not dict:
             problems.add(index, None, f"a record must be a JSON object, not {_kind(record)}")
@@ -203,7 +252,7 @@ def _check_records(records: list[Any], limits: BatchLimits, problems: _ProblemLi
             seen_ids[record_id] = index
         else:
             _check_record_id(index, record_id, limits, seen_ids, problems)
-        size = SERVICE_ATTRIBUTE_BYTES
+        size = room
         for name, value in record.items():
             if name.isascii() and name and name not in RESERVED_ATTRIBUTES:
                 size += len(name)
@@ -226,6 +275,27 @@ def _check_records(records: list[Any], limits: BatchLimits, problems: _ProblemLi
             )
 
 
+def record_id_problem(record_id: Any, limits: BatchLimits = DEFAULT_LIMITS) -> str | None:
+    """Why no order can have this record_id (None: one can), as POST and GET both decide.
+
+    Within DynamoDB's 2,048-byte partition key, so a key it would refuse never reaches it.
+
+    >>> record_id_problem("unique_id_1") is None, record_id_problem("a" * 257)
+    (True, 'must be at most 256 bytes')
+    """
+    if record_id is None:
+        return "is required"
+    if not isinstance(record_id, str):
+        return f"must be a string, not {_kind(record_id)}"
+    if not record_id:
+        return "must not be empty"
+    if _utf8_length(record_id) > limits.max_record_id_bytes:
+        return f"must be at most {limits.max_record_id_bytes} bytes"
+    if not record_id.isprintable():
+        return "must not hold control characters"
+    return None
+
+
 def _check_record_id(
     index: int,
     record_id: Any,
@@ -233,16 +303,9 @@ def _check_record_id(
     seen_ids: dict[str, int],
     problems: _ProblemList,
 ) -> None:
-    if record_id is None:
-        problems.add(index, "record_id", "is required")
-    elif not isinstance(record_id, str):
-        problems.add(index, "record_id", f"must be a string, not {_kind(record_id)}")
-    elif not record_id:
-        problems.add(index, "record_id", "must not be empty")
-    elif _utf8_length(record_id) > limits.max_record_id_bytes:
-        problems.add(index, "record_id", f"must be at most {limits.max_record_id_bytes} bytes")
-    elif not record_id.isprintable():
-        problems.add(index, "record_id", "must not hold control characters")
+    problem = record_id_problem(record_id, limits)
+    if problem is not None:
+        problems.add(index, "record_id", problem)
     elif record_id in seen_ids:
         problems.add(index, "record_id", f"repeats the record_id of record {seen_ids[record_id]}")
     else:
@@ -275,6 +338,31 @@ def _value_bytes(index: int, path: str, value: Any, depth: int, problems: _Probl
         + _value_bytes(index, f"{path}.{name}", element, depth + 1, problems)
         for name, element in value.items()
     )
+
+
+def item_bytes(item: Mapping[str, Any]) -> int:
+    """An item's size as DynamoDB counts it, names and values (numbers at their largest).
+
+    >>> item_bytes({"record_id": "a", "power": 7, "tags": ["x"]})
+    45
+    """
+    ignored = _ProblemList(0)
+    return sum(
+        _name_bytes(0, name, name, ignored) + _value_bytes(0, name, value, 1, ignored)
+        for name, value in item.items()
+    )
+
+
+@functools.cache
+def service_attribute_bytes(max_record_id_bytes: int = DEFAULT_LIMITS.max_record_id_bytes) -> int:
+    """The room kept on each order's item for what the service adds to it, its outcome
+    included: measured on the largest the service writes (domain/service_room.py), for
+    record_ids of up to `max_record_id_bytes` (the accepted document's key holds one)."""
+    # Imported here: that module measures what lifecycle.py and results.py write, and both
+    # build on this one.
+    from domain.service_room import largest_service_attributes
+
+    return item_bytes(largest_service_attributes(max_record_id_bytes))
 
 
 def _name_bytes(index: int, path: str, name: str, problems: _ProblemList) -> int:

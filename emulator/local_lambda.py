@@ -7,6 +7,12 @@ call (a cold start) with the function's environment from the template.
 The endpoint is private to the process: its URL carries a secret made at start-up, known
 only through this process's environment, and a call without it is refused. Otherwise
 anyone on the machine could invoke POST /orders's handler round the API's SigV4 check.
+
+Lambda's limit on a synchronous invocation's payload, 6,291,456 bytes
+(https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html), holds for every
+call, the API's proxy events and the workflow's tasks alike: a larger one is refused with
+`RequestTooLargeException` (413) before any code runs, so it is neither an invocation
+nor an error (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
 """
 
 from __future__ import annotations
@@ -29,6 +35,27 @@ import attrs
 
 from emulator.lambda_runtime import LambdaContext, cold_start
 from emulator.loopback import JsonRequestHandler, LoopbackServer
+
+MAX_PAYLOAD_BYTES = 6_291_456
+
+
+class PayloadTooLargeError(Exception):
+    """Lambda refused the invocation: its payload is over the limit. No code ran."""
+
+    error_type = "RequestTooLargeException"
+
+    def __init__(self, size: int) -> None:
+        self.size = size
+        super().__init__(
+            f"Request must be smaller than {MAX_PAYLOAD_BYTES} bytes for the InvokeFunction "
+            "operation"
+        )
+
+
+def payload_bytes(event: Any) -> int:
+    """The size of `event` as a compact JSON payload, as a caller sends it."""
+    return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
 
 # One invocation at a time: handlers read the process environment, which is shared,
 # and the trace header in it must not reach AWS calls made outside the invocation.
@@ -85,8 +112,17 @@ class LocalFunction:
     trace_ids: set[str] = attrs.field(factory=set)
     _module: ModuleType | None = None
 
-    def invoke(self, event: Any, *, trace: bool = False) -> tuple[Any, bool]:
-        """Run the handler on `event`: (its result or Lambda's error document, failed?)."""
+    def invoke(
+        self, event: Any, *, trace: bool = False, size: int | None = None
+    ) -> tuple[Any, bool]:
+        """Run the handler on `event`: (its result or Lambda's error document, failed?).
+
+        `size`: the payload's bytes as received (default: `event` as compact JSON).
+        Raises `PayloadTooLargeError` over Lambda's limit, as Lambda refuses the call.
+        """
+        size = payload_bytes(event) if size is None else size
+        if size > MAX_PAYLOAD_BYTES:
+            raise PayloadTooLargeError(size)
         module_name, _, function_name = self.handler.rpartition(".")
         variables = {**self.environment, "AWS_LAMBDA_FUNCTION_NAME": self.name}
         if trace:
@@ -159,10 +195,20 @@ class LocalLambda(LoopbackServer):
                     )
                     return
                 function, qualifier = found
-                function.qualifiers.append(qualifier)
                 length = int(self.headers.get("Content-Length") or 0)
                 payload = self.rfile.read(length) if length else b"{}"
-                result, failed = function.invoke(json.loads(payload or b"{}"), trace=local.trace)
+                try:
+                    result, failed = function.invoke(
+                        json.loads(payload or b"{}"), trace=local.trace, size=len(payload)
+                    )
+                except PayloadTooLargeError as error:
+                    self.send_json(
+                        413,
+                        {"Type": "User", "message": str(error)},
+                        {"x-amzn-ErrorType": error.error_type},
+                    )
+                    return
+                function.qualifiers.append(qualifier)
                 headers = {"X-Amz-Function-Error": "Unhandled"} if failed else {}
                 self.send_json(200, result, {**headers, "X-Amz-Executed-Version": "1"})
 

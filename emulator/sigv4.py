@@ -6,9 +6,10 @@ header when there is one, so the hash of the body received is compared with that
 first. What AWS refuses, this refuses, with AWS's words
 (https://docs.aws.amazon.com/IAM/latest/UserGuide/signature-v4-troubleshooting.html):
 a signature for another service or region, a request dated more than 5 minutes from now
-either way, a body that is not the one signed, unknown credentials. Where AWS's behaviour
-at execute-api is not documented (`UNSIGNED-PAYLOAD`, streamed payloads), this refuses
-too, deliberately: the README says so.
+either way, a body that is not the one signed, unknown credentials, and temporary
+credentials sent without their session token (`X-Amz-Security-Token`) or with another.
+Where AWS's behaviour at execute-api is not documented (`UNSIGNED-PAYLOAD`, streamed
+payloads), this refuses too, deliberately: the README says so.
 """
 
 from __future__ import annotations
@@ -52,6 +53,10 @@ def signature_problem(
     if not match:
         return MISSING
     if match["key"] != credentials.access_key:
+        return INVALID_TOKEN
+    if credentials.token and not hmac.compare_digest(
+        lowered.get("x-amz-security-token", ""), credentials.token
+    ):
         return INVALID_TOKEN
     scope = match["scope"].split("/")
     if len(scope) != 4 or scope[3] != "aws4_request":

@@ -23,9 +23,10 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
-from emulator.local_api import LocalApi, proxy_body
+from emulator.api_throttle import StageThrottle
+from emulator.local_api import LocalApi, proxy_body, proxy_integration
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
-from emulator.moto_fidelity import aws_faithful_executor
+from emulator.moto_fidelity import aws_faithful
 from emulator.template import (
     REGION,
     LocalResource,
@@ -118,7 +119,7 @@ class LocalAuctionSystem:
         stack.enter_context(mock_aws(config={"stepfunctions": {"execute_state_machine": True}}))
         # After mock_aws, which sets credentials of its own: the local account's are these.
         stack.enter_context(environment(variables))
-        stack.enter_context(aws_faithful_executor())
+        stack.enter_context(aws_faithful())
         stack.enter_context(self.virtual_time.installed())
         self.functions = {f.handler.rsplit(".", 1)[0]: f for f in self._local_functions()}
         local_lambda = LocalLambda(list(self.functions.values()), trace=self._trace).start()
@@ -168,16 +169,14 @@ class LocalAuctionSystem:
     def _invoke_api(self, event: dict[str, Any]) -> dict[str, Any]:
         """The function behind the event's resource, as API Gateway's proxy integration calls it."""
         function = self.functions[self._API_ROUTES[event["resource"]]]
-        response, failed = function.invoke(event, trace=self._trace)
-        if failed:  # API Gateway's answer when the integration fails
-            return {"statusCode": 502, "body": json.dumps({"message": "Internal server error"})}
-        return response
+        return proxy_integration(function, event, trace=self._trace)
 
     def serve_api(self) -> str:
         """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL."""
         # The local account's credentials, as any client in this environment signs with.
         credentials = boto3.Session().get_credentials().get_frozen_credentials()
-        api = LocalApi(self._invoke_api, Credentials(*credentials), REGION).start()
+        throttle = StageThrottle.from_template(self.template)
+        api = LocalApi(self._invoke_api, Credentials(*credentials), REGION, throttle).start()
         self._exit_stack.callback(api.stop)
         return api.url
 

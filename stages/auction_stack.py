@@ -117,6 +117,7 @@ class AuctionStack(Stack):
             table=orders.table,
             failed_starts=schedule.dead_letters,
             synthetic_checks_dropped=synthetic_checks.dropped,
+            caller_facing=API_FUNCTIONS,
         )
         if settings.gradual_release:
             alarms = observability.function_alarms

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from domain.orders import MAX_EVENT_BODY_BYTES
 from tests.unit.conftest import fresh
 
 SEED_BATCH = [
@@ -136,7 +137,7 @@ def test_another_method_is_answered_405(post_orders, context):
 
 
 def test_a_body_over_the_size_limit_is_answered_413(post_orders, orders_table, context):
-    filler = "x" * (4 * 1024 * 1024)
+    filler = "x" * MAX_EVENT_BODY_BYTES
     response = post_orders.handler(post(json.dumps([{"record_id": "a", "x": filler}])), context)
 
     assert response["statusCode"] == 413

@@ -138,7 +138,7 @@ def test_the_api_s_canary_watches_what_a_client_meets(prod, function):
 
     assert alarm_names(prod, group) >= {
         "energy-auction-prod-api-5xx",
-        "energy-auction-prod-api-p99-latency",
+        "energy-auction-prod-api-slow-requests",
         "energy-auction-prod-synthetic-check-errors",
     }
 

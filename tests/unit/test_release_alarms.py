@@ -1,0 +1,209 @@
+"""The alarms that gate prod's canary and the bakes: no one caller sets them off, and a
+release that fails still does.
+
+Their shapes are asserted on the synthesized template, then each is evaluated as
+CloudWatch would (its metric math, then M of N datapoints) over minutes of traffic: one
+caller's requests, bursts and retries, against releases that fail or slow a share of the
+calls.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import pytest
+
+from auction_constructs.observability import (
+    API_SLOW_REQUEST_MS,
+    FAILING_PERCENT,
+    MIN_REQUESTS_PER_MINUTE,
+)
+from tests.unit.iam import readable
+
+pytestmark = pytest.mark.synth
+PREFIX = "energy-auction-prod-"
+# What a caller's requests reach: each goes off on 3 one-minute datapoints of 5.
+CALLER_REACHED = (
+    "api-5xx", "api-slow-requests", "orders-table-throttled",
+    "post-orders-errors", "post-orders-throttles", "get-order-errors", "get-order-throttles",
+)  # fmt: skip
+SHARES = ("api-5xx", "api-slow-requests", "post-orders-errors", "get-order-errors")
+# What no caller's request reaches: one datapoint of 5 minutes.
+AT_ONCE = (
+    "fetch-results-errors", "store-result-errors", "summarize-run-errors",
+    "runs-timed-out", "hourly-starts-failed",
+)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def alarms(synthesized) -> dict[str, dict[str, Any]]:
+    """Prod's alarms by name, without the stage's prefix (all of them carry it)."""
+    template = synthesized.stage_template("Prod")
+    found = {
+        resource["Properties"]["AlarmName"]: resource["Properties"]
+        for resource in template["Resources"].values()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+    assert all(name.startswith(PREFIX) for name in found), found.keys()
+    return {name.removeprefix(PREFIX): properties for name, properties in found.items()}
+
+
+def periods(alarm: Mapping[str, Any]) -> set[int]:
+    if "Metrics" in alarm:
+        return {m["MetricStat"]["Period"] for m in alarm["Metrics"] if "MetricStat" in m}
+    return {alarm["Period"]}
+
+
+@pytest.mark.parametrize("name", CALLER_REACHED)
+def test_an_alarm_a_caller_reaches_needs_3_minutes_of_5(alarms, name):
+    alarm = alarms[name]
+
+    assert periods(alarm) == {60}
+    assert (alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]) == (3, 5)
+    assert alarm["TreatMissingData"] == "notBreaching"
+
+
+@pytest.mark.parametrize("name", SHARES)
+def test_a_share_of_requests_is_taken_over_at_least_the_floor(alarms, name):
+    alarm = alarms[name]
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    floor = MIN_REQUESTS_PER_MINUTE
+
+    assert expression == f"100 * FILL(counted, 0) / IF(requests < {floor}, {floor}, requests)"
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+    assert alarm["Threshold"] == FAILING_PERCENT
+    assert len(alarm["Metrics"]) <= 10  # a metric-math alarm's most
+
+
+def test_slow_requests_are_those_over_10_seconds(alarms):
+    stats = {m["Id"]: m["MetricStat"]["Stat"] for m in alarms["api-slow-requests"]["Metrics"]
+             if "MetricStat" in m}  # fmt: skip
+
+    assert stats == {"counted": f"TC({API_SLOW_REQUEST_MS}:)", "requests": "Sum"}
+
+
+@pytest.mark.parametrize("name", AT_ONCE)
+def test_an_alarm_no_caller_reaches_goes_off_at_once(alarms, name):
+    alarm = alarms[name]
+
+    assert periods(alarm) == {300}
+    assert (alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]) == (1, 1)
+
+
+# -- each alarm evaluated as CloudWatch would -----------------------------------------------
+
+MINUTES = 10
+Traffic = Mapping[tuple[str, str, str], Sequence[float | None]]  # (metric, stat, op) -> minutes
+
+
+def _value_of(metric_stat: Mapping[str, Any], traffic: Traffic, minute: int) -> float | None:
+    """A metric's datapoint in `minute`; None where it has none (the metric is not in it)."""
+    metric = metric_stat["Metric"]
+    dimensions = {d["Name"]: readable(d["Value"]) for d in metric.get("Dimensions", [])}
+    key = (metric["MetricName"], metric_stat["Stat"], dimensions.get("Operation", ""))
+    return traffic.get(key, [None] * MINUTES)[minute]
+
+
+def _evaluate(expression: str, values: Mapping[str, float | None]) -> float | None:
+    """One datapoint of a metric-math expression: IF, FILL and arithmetic."""
+    filled = set(re.findall(r"FILL\((\w+)", expression))
+    if any(value is None for name, value in values.items() if name not in filled):
+        return None  # a metric with no datapoint: the expression has none either
+    python = expression.replace("IF(", "_if(").replace("FILL(", "_fill(")
+    scope = {"_if": lambda c, a, b: a if c else b, "_fill": lambda v, d: d if v is None else v}
+    return eval(python, scope, dict(values))  # noqa: S307  (the template's own expression)
+
+
+def datapoints(alarm: Mapping[str, Any], traffic: Traffic) -> list[float | None]:
+    """The alarm's metric, a value a minute."""
+    if "Metrics" not in alarm:
+        stat = alarm.get("Statistic") or alarm["ExtendedStatistic"]
+        key = (alarm["MetricName"], stat, "")
+        return list(traffic.get(key, [None] * MINUTES))
+    stats = {m["Id"]: m["MetricStat"] for m in alarm["Metrics"] if "MetricStat" in m}
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+    return [
+        _evaluate(expression, {i: _value_of(s, traffic, minute) for i, s in stats.items()})
+        for minute in range(MINUTES)
+    ]
+
+
+def goes_off(alarm: Mapping[str, Any], traffic: Traffic) -> bool:
+    """M of the last N datapoints breaching, at any minute; a missing one is not."""
+    breaching = {
+        "GreaterThanThreshold": lambda v: v > alarm["Threshold"],
+        "GreaterThanOrEqualToThreshold": lambda v: v >= alarm["Threshold"],
+    }[alarm["ComparisonOperator"]]
+    marks = [value is not None and breaching(value) for value in datapoints(alarm, traffic)]
+    m, n = alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]
+    return any(sum(marks[end - n : end]) >= m for end in range(n, MINUTES + 1))
+
+
+def minutes(**at: float) -> list[float]:
+    """A value a minute: 0, except `m3=...` at minute 3."""
+    return [at.get(f"m{minute}", 0.0) for minute in range(MINUTES)]
+
+
+def api_traffic(requests: Sequence[float], failed: Sequence[float], slow=None) -> Traffic:
+    """Requests a minute through the API to POST /orders, and how many failed or were slow."""
+    slow = slow or [0.0] * MINUTES
+    return {
+        ("Count", "Sum", ""): requests,
+        ("5XXError", "Sum", ""): failed,
+        ("Latency", f"TC({API_SLOW_REQUEST_MS}:)", ""): slow,
+        ("Invocations", "Sum", ""): requests,
+        ("Errors", "Sum", ""): failed,
+    }
+
+
+def table_throttled(per_minute: Sequence[float]) -> Traffic:
+    """Throttled writes a minute. DynamoDB publishes an operation's ThrottledRequests only
+    when it throttles: the other operations' have no datapoint."""
+    return {("ThrottledRequests", "Sum", "BatchWriteItem"): per_minute}
+
+
+GATES = ("api-5xx", "api-slow-requests", "post-orders-errors", "orders-table-throttled")
+QUIET = [2.0] * MINUTES  # two requests a minute
+
+
+@pytest.mark.parametrize(
+    ("case", "traffic"),
+    [
+        # A body whose event Lambda refuses: API Gateway's 500, once.
+        ("one failing request", api_traffic(QUIET, minutes(m3=1))),
+        # A client retrying it every minute, at low traffic: 1 of a floor of 20.
+        ("one failing request a minute", api_traffic(QUIET, [1.0] * MINUTES)),
+        # Prod's burst: 200 batches at once at a cold table. All throttled, slow, then 503;
+        # every request ends within 29 s, so within two minutes.
+        (
+            "one burst at a cold table",
+            api_traffic(minutes(m3=150, m4=52), minutes(m3=150, m4=50), minutes(m3=150, m4=50))
+            | table_throttled(minutes(m3=4000, m4=1200)),
+        ),
+        # A client posting its largest batches one after another, each slow.
+        ("a slow batch every other minute", api_traffic(QUIET, [0.0] * MINUTES, [1.0, 0.0] * 5)),
+    ],
+)
+def test_no_one_caller_sets_off_a_gate(alarms, case, traffic):
+    assert [name for name in GATES if goes_off(alarms[name], traffic)] == [], case
+
+
+@pytest.mark.parametrize(
+    ("case", "traffic", "set_off"),
+    [
+        # The canary takes 10 % of 100 calls a minute, and fails every one.
+        ("a canary that fails", api_traffic([100.0] * MINUTES, [10.0] * MINUTES),
+         {"api-5xx", "post-orders-errors"}),
+        ("a canary that is slow", api_traffic([100.0] * MINUTES, [0.0] * MINUTES, [10.0] * MINUTES),
+         {"api-slow-requests"}),
+        # A release at once (dev, staging) at low traffic: three calls a minute, all failing.
+        ("a release that fails at low traffic", api_traffic([3.0] * MINUTES, [3.0] * MINUTES),
+         {"api-5xx", "post-orders-errors"}),
+        ("a release that makes the table throttle", table_throttled([5.0] * MINUTES),
+         {"orders-table-throttled"}),
+    ],
+)  # fmt: skip
+def test_a_release_that_fails_sets_off_its_gate(alarms, case, traffic, set_off):
+    assert {name for name in GATES if goes_off(alarms[name], traffic)} == set_off, case
