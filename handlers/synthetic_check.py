@@ -1,7 +1,8 @@
 """A synthetic client of the stage's API, on a schedule: it sends a batch the API must
 refuse, signed as a client signs, and expects the documented 400. Nothing is stored and
 nothing reaches the auction. Any other answer raises, which the function's error alarm
-reports, and which the bake gate and prod's canary watch.
+reports, and which the bake gate and prod's canary watch; but for the stage's throttle
+(429), which gives no verdict.
 
 Event: `{"orders_url": "https://.../v1/orders"}`, from its schedule. The URL comes with
 each call, not from the environment: the API's release watches this function's alarm, so
@@ -37,7 +38,8 @@ EXPECTED_PROBLEM = {
 # signature (403): a new role's permission takes moments to reach API Gateway after a
 # deployment. Any other answer is the API's, and final. At most 3 x 5 s + 3 s in all,
 # within the function's 30 s.
-RETRIED_ANSWERS = frozenset({None, 403})
+THROTTLED = 429
+RETRIED_ANSWERS = frozenset({None, 403, THROTTLED})
 RETRY_WAITS = (1, 2)
 ATTEMPT_TIMEOUT_SECONDS = 5
 
@@ -62,6 +64,12 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         if status not in RETRIED_ANSWERS or wait is None:
             break
         time.sleep(wait)
+    if status == THROTTLED:
+        # API Gateway's stage throttle answered before any function ran: the stage is
+        # busy, which says nothing of this release, and any caller can fill the throttle.
+        # Raising would let that caller set off the alarm that rolls a release back.
+        observability.log_request(context, "synthetic check throttled: no verdict", status=status)
+        return {"status": status, "verdict": "none: throttled"}
     if status != 400 or EXPECTED_PROBLEM not in answer.get("problems", []):
         raise SyntheticCheckError(f"POST {url} answered {status} {answer}, not the documented 400")
     observability.log_request(context, "synthetic check passed", status=status)

@@ -1,5 +1,6 @@
-"""The synthetic check asks again only while the API is unreachable or refuses the
-signature (a new role's permission still propagating); any other answer is final."""
+"""The synthetic check asks again only while the API is unreachable, refuses the
+signature (a new role's permission still propagating) or is throttled; any other answer
+is final, and a throttle that lasts gives no verdict rather than an error."""
 
 from __future__ import annotations
 
@@ -63,3 +64,21 @@ def test_any_other_answer_fails_the_check_at_once(check, monkeypatch, context, a
     with pytest.raises(check.SyntheticCheckError, match=f"answered {answer[0]}"):
         check.handler({"orders_url": URL}, context)
     assert len(sent) == 1
+
+
+def test_a_throttled_check_asks_again_and_gives_no_verdict_rather_than_an_error(
+    check, monkeypatch, context
+):
+    # Any caller can fill the stage's throttle: its 429 must not set off the alarm that
+    # rolls a release back.
+    sent = answering(monkeypatch, check, *[(429, {"message": "Too Many Requests"})] * 3)
+
+    assert check.handler({"orders_url": URL}, context)["status"] == 429
+    assert len(sent) == 3
+
+
+def test_a_throttle_that_passes_still_gets_the_verdict(check, monkeypatch, context):
+    sent = answering(monkeypatch, check, (429, {"message": "Too Many Requests"}), REFUSED)
+
+    assert check.handler({"orders_url": URL}, context) == {"status": 400}
+    assert len(sent) == 2
