@@ -30,7 +30,11 @@ from auction_constructs.pipeline_artifacts import PipelineArtifacts
 from auction_constructs.pipeline_checks import check_role_name
 from stages.auction_stage import AuctionStage
 from stages.pipeline_nag import suppress_generated_findings
-from stages.settings import PipelineSettings, StageSettings
+from stages.settings import (
+    PipelineSettings,
+    StageSettings,
+    refuse_stages_in_the_pipeline_account,
+)
 
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "package.json"
 # CodeBuild's standard 8.0 image (Node 22, Python 3.12); aws-cdk-lib 2.273 has no constant.
@@ -90,6 +94,7 @@ class DeliveryPipelineStack(Stack):
         stages: tuple[StageSettings, ...],
         **kwargs,
     ) -> None:
+        refuse_stages_in_the_pipeline_account(pipeline, stages)
         super().__init__(scope, id_, **kwargs)
         source = pipelines.CodePipelineSource.connection(
             pipeline.repository,

@@ -9,9 +9,11 @@ import pytest
 
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
 from stages.delivery_pipeline import APPROVAL_ACTION, PROD_APPROVAL, TEST_REPORT, npm_pin
+from tests.conftest import TEST_AUCTION_CONTEXT
 from tests.unit.iam import readable, statements_of_role
 
 pytestmark = pytest.mark.synth
+PIPELINE_ACCOUNT = TEST_AUCTION_CONTEXT["pipeline"]["account"]
 
 
 @pytest.fixture(scope="module")
@@ -207,7 +209,7 @@ def test_only_staging_trusts_the_pipeline_account_for_its_smoke_test(synthesized
 
     (role,) = smoke_roles("Staging")
     (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert ":iam::111111111111:root" in json.dumps(statement["Principal"])
+    assert f":iam::{PIPELINE_ACCOUNT}:root" in json.dumps(statement["Principal"])
     assert smoke_roles("Dev") == smoke_roles("Prod") == []
 
 
@@ -303,7 +305,7 @@ def test_the_bake_watches_the_stage_s_own_alarms_for_its_bake_time(
         r["Properties"] for r in synthesized.stage_template(stage)["Resources"].values()
         if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName", "").endswith("-bake")
     ]  # fmt: skip
-    assert ":iam::111111111111:root" in json.dumps(role["AssumeRolePolicyDocument"])
+    assert f":iam::{PIPELINE_ACCOUNT}:root" in json.dumps(role["AssumeRolePolicyDocument"])
 
 
 def test_only_the_prod_approvers_policy_may_approve_and_only_prod(synthesized, template):
