@@ -112,6 +112,10 @@ def test_it_is_the_pinned_cli_s_bootstrap_of_the_same_version(shipped, tmp_path)
     assert shipped["Outputs"]["BootstrapVersion"]["Value"] == version
     assert shipped["Resources"]["CdkBootstrapVersion"]["Properties"]["Value"] == version
     assert shipped["Outputs"] == stock["Outputs"]
+    # Its own variant, and no other: the stock CLI will not overwrite it unforced.
+    variant = shipped["Parameters"]["BootstrapVariant"]
+    assert variant["AllowedValues"] == [variant["Default"]]
+    assert variant["Default"] != stock["Parameters"]["BootstrapVariant"]["Default"]
     for section, removed in REMOVED.items():
         # Everything else the CLI's template declares is still here, under the same name:
         # a newer CLI's template with more in it fails this until it is customized again.
