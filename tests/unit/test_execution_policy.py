@@ -104,7 +104,8 @@ AWS_MANAGED = {
         "s3:GetObjectVersion",
         "lambda:InvokeFunction",
     ],
-    "service-role/AmazonAPIGatewayPushToCloudWatchLogs": [
+    # An AWS managed policy's name, which detect-secrets takes for a key.
+    "service-role/AmazonAPIGatewayPushToCloudWatchLogs": [  # pragma: allowlist secret
         "logs:CreateLogGroup",
         "logs:CreateLogStream",
         "logs:DescribeLogGroups",
