@@ -221,10 +221,10 @@ class AlertsTopic(Construct):
     def _value(self, value: Configured) -> str:
         """A literal as it is; a parameter as a dynamic reference (`{{resolve:ssm:...}}`).
 
-        Not a template parameter of type `AWS::SSM::Parameter::Value`: CloudFormation
-        resolves those when the change set is made, as its caller, and the CDK bootstrap's
-        deploy role may read no parameter but the bootstrap version. A dynamic reference is
-        resolved by the stack's execution role as the resource is deployed.
+        Not a template parameter of type `AWS::SSM::Parameter::Value`, which CloudFormation
+        resolves when the change set is made. Which identity it reads either as, AWS does
+        not document: the shipped execution policy and the CDK bootstrap's deploy role may
+        both read `/energy-auction/*` (docs/deploying.md, "Who reads them").
         """
         if not isinstance(value, FromParameter):
             return value

@@ -27,10 +27,14 @@ from auction_constructs.alerts import AlertsTopic
 from auction_constructs.checkov import APP_WIDE_SKIPS, SkipForEvery
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
 from auction_constructs.pipeline_artifacts import PipelineArtifacts
-from auction_constructs.pipeline_checks import check_role_name
+from auction_constructs.pipeline_checks import check_role_name, check_runner_role_name
 from stages.auction_stage import AuctionStage
 from stages.pipeline_nag import suppress_generated_findings
-from stages.settings import PipelineSettings, StageSettings
+from stages.settings import (
+    PipelineSettings,
+    StageSettings,
+    refuse_stages_in_the_pipeline_account,
+)
 
 PACKAGE_JSON = Path(__file__).resolve().parents[1] / "package.json"
 # CodeBuild's standard 8.0 image (Node 22, Python 3.12); aws-cdk-lib 2.273 has no constant.
@@ -57,6 +61,14 @@ SYNTH_COMMANDS = [
     f'LAMBDA_PYTHON="$(python -m uv python find {LAMBDA_PYTHON_VERSION})" && '
     f'{COMPILER_VARIABLE}="$LAMBDA_PYTHON" npx cdk synth',
 ]
+# The pipeline's roles that assume the CDK bootstrap's roles, by name: each account's
+# bootstrap (bootstrap/cdk-bootstrap.yaml) trusts these names and no other identity.
+# CodePipeline's own role runs the CloudFormation actions with each stage's deploy role.
+PIPELINE_ROLE_NAME = "energy-auction-pipeline"
+# `cdk deploy` of this stack, in this account: its deploy and publishing roles.
+SELF_MUTATION_ROLE_NAME = "energy-auction-pipeline-self-mutation"
+# cdk-assets: the file-publishing role of every account that a stage deploys to.
+ASSET_PUBLISHING_ROLE_NAME = "energy-auction-pipeline-assets"
 APPROVAL_ACTION = "PromoteToProd"
 PROD_APPROVAL = (
     "Before approving: staging's smoke test and bake passed (its alarms stayed quiet); "
@@ -90,6 +102,7 @@ class DeliveryPipelineStack(Stack):
         stages: tuple[StageSettings, ...],
         **kwargs,
     ) -> None:
+        refuse_stages_in_the_pipeline_account(pipeline, stages)
         super().__init__(scope, id_, **kwargs)
         source = pipelines.CodePipelineSource.connection(
             pipeline.repository,
@@ -129,6 +142,7 @@ class DeliveryPipelineStack(Stack):
         for settings in stages:
             self._add_stage(settings, pipeline, source, sets_up_account=settings.name in setting_up)
         self.pipeline.build_pipeline()
+        self._name_the_roles_other_accounts_trust()
         self._allow_source_to_use_connection(pipeline.connection_arn)
         self._prod_approvers()
         alerts = AlertsTopic(
@@ -185,6 +199,25 @@ class DeliveryPipelineStack(Stack):
             ],
         )
         CfnOutput(self, "ProdApproversPolicyArn", value=policy.managed_policy_arn)
+
+    def _name_the_roles_other_accounts_trust(self) -> None:
+        """Give CDK Pipelines' roles that assume bootstrap roles the names those trust.
+
+        CloudFormation would name them after the stack, the logical ID and a random suffix,
+        cut to 64 characters: a name no trust policy can know before they exist.
+        """
+        generated = self.pipeline.node
+        roles = {
+            PIPELINE_ROLE_NAME: self.pipeline.pipeline.role,
+            SELF_MUTATION_ROLE_NAME: generated.find_child("UpdatePipeline")
+            .node.find_child("SelfMutation")
+            .node.find_child("Role"),
+            ASSET_PUBLISHING_ROLE_NAME: generated.find_child("Assets").node.find_child("FileRole"),
+        }
+        for name, role in roles.items():
+            cfn_role = role.node.default_child
+            assert isinstance(cfn_role, iam.CfnRole), role.node.path
+            cfn_role.role_name = name
 
     def _allow_source_to_use_connection(self, connection_arn: str) -> None:
         """Let the source action use the connection under the ARN's own service prefix.
@@ -253,13 +286,30 @@ class DeliveryPipelineStack(Stack):
             post.append(bake)
         self.pipeline.add_stage(stage, pre=pre, post=post)
 
-    @staticmethod
-    def _assume(stage: AuctionStage, check: str) -> iam.PolicyStatement:
-        role = check_role_name(stage.settings.name, check)
-        return iam.PolicyStatement(
-            actions=["sts:AssumeRole"],
-            resources=[f"arn:aws:iam::{stage.settings.account}:role/{role}"],
+    def _check_runner(self, stage: AuctionStage, check: str) -> iam.Role:
+        """The CodeBuild role that runs `check`: the one role the stage's check role trusts.
+
+        May assume that check role and nothing else in the stage's account; CDK Pipelines
+        adds what the build itself needs (logs, reports, the artifacts), which its
+        generated roles' reasoned suppressions cover, hence the pipeline as its scope.
+        """
+        settings = stage.settings
+        role = iam.Role(
+            self.pipeline,
+            f"{settings.name.title()}{check.title().replace('-', '')}Runner",
+            role_name=check_runner_role_name(settings.name, check),
+            assumed_by=iam.ServicePrincipal("codebuild.amazonaws.com"),
+            description=f"Runs the {check} of {settings.name} in CodeBuild",
         )
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["sts:AssumeRole"],
+                resources=[
+                    f"arn:aws:iam::{settings.account}:role/{check_role_name(settings.name, check)}"
+                ],
+            )
+        )
+        return role
 
     def _smoke_test(
         self, stage: AuctionStage, source: pipelines.CodePipelineSource
@@ -281,7 +331,7 @@ class DeliveryPipelineStack(Stack):
                 "RUN_TIMEOUT_SECONDS": str(stage.settings.run_timeout_minutes * 60),
                 "STAGE_REGION": stage.settings.region,
             },
-            role_policy_statements=[self._assume(stage, "smoke-test")],
+            role=self._check_runner(stage, "smoke-test"),
             timeout=Duration.minutes(stage.settings.run_timeout_minutes + 5),
         )
 
@@ -302,6 +352,6 @@ class DeliveryPipelineStack(Stack):
                 "BAKE_MINUTES": str(settings.bake_minutes),
                 "STAGE_REGION": settings.region,
             },
-            role_policy_statements=[self._assume(stage, "bake")],
+            role=self._check_runner(stage, "bake"),
             timeout=Duration.minutes(settings.bake_minutes + 10),
         )

@@ -201,3 +201,22 @@ def _configured(where: str, value: Any) -> Configured:
     raise ValueError(
         f'{where} must be a non-empty string or {{"ssm": "<parameter name>"}}, not {value!r}'
     )
+
+
+def refuse_stages_in_the_pipeline_account(
+    pipeline: PipelineSettings, stages: tuple[StageSettings, ...]
+) -> None:
+    """Each stage lives outside the pipeline's account, or synthesis stops, naming it.
+
+    The pipeline's account holds what deploys every stage (its roles may act in each stage's
+    account): a stage deployed there would share that account's trust and blast radius.
+    """
+    sharing = [s.name for s in stages if s.account == pipeline.account]
+    if sharing:
+        raise ValueError(
+            "; ".join(
+                f"stages.{name} shares the pipeline's account {pipeline.account}: give it an "
+                f"account of its own (auction.stages.{name}.account in cdk.json)"
+                for name in sharing
+            )
+        )

@@ -34,6 +34,8 @@ for variable in ("AWS_PROFILE", "AWS_XRAY_DAEMON_ADDRESS", "AWS_ENDPOINT_URL"):
 
 
 # cdk.json's settings, but staging alerts by e-mail and Slack, so one synthesis shows both.
+# Its accounts, as cdk.json's placeholders: the pipeline's (tooling) account and one per
+# stage, four in all (tests/unit/test_accounts.py).
 TEST_AUCTION_CONTEXT = json.loads((Path(__file__).parents[1] / "cdk.json").read_text())["context"][
     "auction"
 ]

@@ -471,9 +471,10 @@ def test_alert_targets_come_from_configuration(synthesized, dev):
 def test_no_template_asks_its_deployer_to_read_a_parameter_the_bootstrap_role_may_not(
     synthesized,
 ):
-    # CloudFormation resolves `AWS::SSM::Parameter::Value` parameters as the caller of
-    # CreateChangeSet, the bootstrap's deploy role, which may read the bootstrap version
-    # only; dynamic references are resolved by the execution role.
+    # CloudFormation resolves `AWS::SSM::Parameter::Value` parameters when the change set
+    # is made; AWS documents no identity for that nor for dynamic references. The deploy
+    # role may read the bootstrap version and /energy-auction/* (test_bootstrap.py), the
+    # execution policy /energy-auction/* (test_execution_policy.py): no other parameter.
     for stack in synthesized.stacks():
         parameters = stack.template().get("Parameters", {})
         ssm_typed = {

@@ -67,7 +67,10 @@ def prod_templates(synthesized, tmp_path_factory) -> dict[str, dict[str, Any]]:
             for attribute, value in patches.items():
                 patch.setattr(functions, attribute, value)
             stages[name] = AuctionStage(
-                app, name.title(), settings=settings, pipeline_account="111111111111"
+                app,
+                name.title(),
+                settings=settings,
+                pipeline_account=TEST_AUCTION_CONTEXT["pipeline"]["account"],
             )
     app.synth()
     return {

@@ -9,6 +9,7 @@ import pytest
 
 from auction_constructs.packaging import COMPILER_VARIABLE, LAMBDA_PYTHON_VERSION
 from stages.delivery_pipeline import APPROVAL_ACTION, PROD_APPROVAL, TEST_REPORT, npm_pin
+from tests.conftest import TEST_AUCTION_CONTEXT
 from tests.unit.iam import readable, statements_of_role
 
 pytestmark = pytest.mark.synth
@@ -197,7 +198,26 @@ def test_the_notification_rule_is_created_after_the_topic_policy_that_lets_it_pu
     assert policy_id in rule.get("DependsOn", [])
 
 
-def test_only_staging_trusts_the_pipeline_account_for_its_smoke_test(synthesized):
+def trusted_runner(trust: dict) -> str:
+    """The one role of the pipeline's account that a check role trusts, as an ARN."""
+    (statement,) = trust["Statement"]
+    pipeline = TEST_AUCTION_CONTEXT["pipeline"]["account"]
+    assert readable(statement["Principal"]["AWS"]) == f"arn:<AWS::Partition>:iam::{pipeline}:root"
+    return readable(statement["Condition"]["ArnEquals"]["aws:PrincipalArn"])
+
+
+def runner_role_arn(template: dict, project_prefix: str) -> str:
+    """The ARN of the role a CodeBuild step runs with, from its (explicit) role name."""
+    service_role = project(template, project_prefix)["ServiceRole"]
+    role_id = readable(service_role).strip("<>").split(".")[0]
+    name = template["Resources"][role_id]["Properties"]["RoleName"]
+    pipeline = TEST_AUCTION_CONTEXT["pipeline"]["account"]
+    return f"arn:<AWS::Partition>:iam::{pipeline}:role/{name}"
+
+
+def test_only_staging_has_a_smoke_test_role_and_it_trusts_the_step_that_runs_it(
+    synthesized, template
+):
     def smoke_roles(stage: str) -> list[dict]:
         return [
             r["Properties"] for r in synthesized.stage_template(stage)["Resources"].values()
@@ -206,9 +226,19 @@ def test_only_staging_trusts_the_pipeline_account_for_its_smoke_test(synthesized
         ]  # fmt: skip
 
     (role,) = smoke_roles("Staging")
-    (statement,) = role["AssumeRolePolicyDocument"]["Statement"]
-    assert ":iam::111111111111:root" in json.dumps(statement["Principal"])
+    assert trusted_runner(role["AssumeRolePolicyDocument"]) == runner_role_arn(
+        template, "PipelineStagingSmokeTest"
+    )
     assert smoke_roles("Dev") == smoke_roles("Prod") == []
+    # ... and the step's role may assume that role, and no other.
+    runner = readable(project(template, "PipelineStagingSmokeTest")["ServiceRole"])
+    assumed = {
+        resource
+        for action, resource in statements_of_role(template, runner.strip("<>").split(".")[0])
+        if action == "sts:AssumeRole"
+    }
+    staging = TEST_AUCTION_CONTEXT["stages"]["staging"]["account"]
+    assert assumed == {f"arn:aws:iam::{staging}:role/{role['RoleName']}"}
 
 
 def test_the_source_action_may_use_the_connection_under_its_own_service_prefix(template, stages):
@@ -303,7 +333,9 @@ def test_the_bake_watches_the_stage_s_own_alarms_for_its_bake_time(
         r["Properties"] for r in synthesized.stage_template(stage)["Resources"].values()
         if r["Type"] == "AWS::IAM::Role" and r["Properties"].get("RoleName", "").endswith("-bake")
     ]  # fmt: skip
-    assert ":iam::111111111111:root" in json.dumps(role["AssumeRolePolicyDocument"])
+    assert trusted_runner(role["AssumeRolePolicyDocument"]) == runner_role_arn(
+        template, f"Pipeline{stage}Bake"
+    )
 
 
 def test_only_the_prod_approvers_policy_may_approve_and_only_prod(synthesized, template):

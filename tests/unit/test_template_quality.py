@@ -42,6 +42,10 @@ def test_no_construct_carries_an_error_annotation(synthesized):
 def test_cfn_lint_finds_nothing_in_any_template(synthesized):
     templates = sorted(str(path) for path in synthesized.outdir.rglob("*.template.json"))
     assert len(templates) >= 3
+    # ... and the ones shipped beside the app: the CDK bootstrap and its execution policy.
+    shipped = sorted(str(path) for path in (PROJECT_ROOT / "bootstrap").glob("*.yaml"))
+    assert len(shipped) == 2
+    templates += shipped
 
     result = subprocess.run(  # noqa: S603
         [str(Path(sys.executable).with_name("cfn-lint")), "--format", "parseable", *templates],
