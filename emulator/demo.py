@@ -21,6 +21,7 @@ from pathlib import Path
 import boto3
 
 from emulator.report.render import REPORTS, write_report
+from emulator.report.summary import counts_line
 from emulator.scenarios import seed_for_late_results
 from emulator.system import LocalAuctionSystem, RunOutcome
 from ops.smoke_test import signed_get, signed_post
@@ -62,9 +63,7 @@ def run_demo(
         failures = _submit_orders(system, url, say, generated)
         run, run_failures = _run_auction(system, say)
         failures += run_failures + _read_outcomes(system, url, say) + _report_traces(system, say)
-        posted = [order["record_id"] for order in system.stored_orders()]
-        report = write_report(system, run, template_path=system.template_path, posted=posted,
-                              directory=reports)  # fmt: skip
+        report = write_report(system.record_of(run), reports)
         say(f"Report of the run (open it in a browser): {report}")
         return failures
 
@@ -105,20 +104,20 @@ def _run_auction(
     say("Auction run started, as the hourly schedule would ...")
     run = system.wait_for(system.start_run())
     attempts = run.entered("Fetch auction results")
-    say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: "
-        f"{system.virtual_time.waits} s (passed at once locally)")  # fmt: skip
+    waits = system.virtual_time.waits_of(run.execution_arn)
+    say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: {waits} s "
+        "(passed at once locally)")  # fmt: skip
     if run.status != "SUCCEEDED" or attempts < 2:
         return run, [f"run {run.status} after {attempts} attempt(s)"]
     summary = run.output["summary"]
-    say(f"  {summary['orders']} orders decided: {summary['stored']} accepted and stored, "
-        f"{summary['rejected']} rejected, {summary['failed']} failed, in "
+    say(f"  {counts_line(summary)}, in "
         f"{run.output['auction']['chunks']['key'].rsplit('/', 1)[0]}/ "
         f"({len(run.events)} events in the run's history)")  # fmt: skip
     documents = system.stored_results("orders/")
     say(f"Results bucket: {len(documents)} document(s), one per accepted order, e.g.")
     for key, document in list(documents.items())[:2]:
         say(f"  s3://{system.results_bucket}/{key} {document}")
-    alerts = system.alerts()
+    alerts = system.alerts_of(run.name)
     say(f"Alerts topic: {len(alerts)} message(s) for the run (Slack via AWS Chatbot)")
     for alert in alerts:
         say(f"  {alert['content']['title']}")
