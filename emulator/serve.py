@@ -50,6 +50,7 @@ class AuctionLoop:
     ) -> None:
         self.system = system
         self.running: str | None = None  # the execution ARN of the run going on
+        self.last_run: RunOutcome | None = None  # the last run that ended
         self._say = say
         self._wait = wait or system.wait_for
         self._reports = reports
@@ -95,6 +96,7 @@ class AuctionLoop:
 
     def tell(self, run: RunOutcome) -> None:
         """The run's outcome, its alerts and its report, a line each."""
+        self.last_run = run
         say = self._say
         if run.status == "SUCCEEDED":
             summary = (run.output or {}).get("summary")

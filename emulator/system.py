@@ -323,15 +323,27 @@ class LocalAuctionSystem:
         """Every object in the results bucket (under `prefix`): key to parsed JSON."""
         return self._objects(self.results_bucket, prefix)
 
+    def result_keys(self, prefix: str = "") -> list[str]:
+        """The keys in the results bucket (under `prefix`), every page listed."""
+        return self._keys(self.results_bucket, prefix)
+
     def run_files(self, prefix: str = "") -> dict[str, Any]:
         """Every object in the runs bucket (under `prefix`): key to parsed JSON."""
         return self._objects(self.runs_bucket, prefix)
 
+    def _keys(self, bucket: str, prefix: str) -> list[str]:
+        with between_invocations():
+            pages = (
+                self._client("s3")
+                .get_paginator("list_objects_v2")
+                .paginate(Bucket=bucket, Prefix=prefix)
+            )
+            return [entry["Key"] for page in pages for entry in page.get("Contents", [])]
+
     def _objects(self, bucket: str, prefix: str) -> dict[str, Any]:
         s3 = self._client("s3")
+        keys = self._keys(bucket, prefix)
         with between_invocations():
-            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            keys = [entry["Key"] for page in pages for entry in page.get("Contents", [])]
             return {
                 key: exact_loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
                 for key in keys
@@ -431,13 +443,9 @@ class LocalAuctionSystem:
         if not expected:
             return {}, 0
         s3 = self._client("s3")
-        prefix = expected[0].rsplit("/", 1)[0] + "/"
+        listed = set(self.result_keys(expected[0].rsplit("/", 1)[0] + "/"))
+        found = [key for key in expected if key in listed]
         with between_invocations():
-            pages = s3.get_paginator("list_objects_v2").paginate(
-                Bucket=self.results_bucket, Prefix=prefix
-            )
-            listed = {entry["Key"] for page in pages for entry in page.get("Contents", [])}
-            found = [key for key in expected if key in listed]
             sample = {
                 key: exact_loads(s3.get_object(Bucket=self.results_bucket, Key=key)["Body"].read())
                 for key in found[:SAMPLE_DOCUMENTS]
