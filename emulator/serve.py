@@ -160,6 +160,10 @@ def serve(loop: AuctionLoop, every: float, run_now: threading.Event) -> None:
         loop.follow()
 
 
+def _stop(*_: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"))
@@ -170,6 +174,7 @@ def main(argv: list[str] | None = None) -> int:
         synthesize(options.assembly)
     run_now = threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: run_now.set())
+    signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: the endpoints closed on the way out
 
     def say(line: str) -> None:
         print(line, flush=True)
