@@ -415,7 +415,8 @@ class LocalAuctionSystem:
         for module, function in self.functions.items():
             if function.arn not in called:
                 continue
-            traces = self.xray.traces(function.trace_ids).values()
+            # A copy: an invocation may add to the set meanwhile (set() copies atomically).
+            traces = self.xray.traces(set(function.trace_ids)).values()
             found[module] = sorted(
                 (documents for documents in traces
                  if any(started <= d.get("start_time", 0) <= stopped for d in documents)),
