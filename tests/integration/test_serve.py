@@ -84,28 +84,6 @@ def test_a_run_that_never_gets_results_says_why_in_a_line(local_system, tmp_path
     assert "Exception=FailureEventException" in report.read_text()  # the details are there
 
 
-def test_each_alert_is_told_shown_in_the_report_and_kept_for_a_subscriber(local_system, tmp_path):
-    lines: list[str] = []
-    with local_system(lambda_a={"AUCTION_READY_PROBABILITY": "1"}) as system:
-        loop = AuctionLoop(system, say=lines.append, reports=tmp_path)
-        for run in range(2):
-            post(system, *[f"run{run}-{n}" for n in range(30)])
-            loop.start()
-            follow_to_the_end(loop)
-        subscriber = system.alert_subscriber_queue_url
-        queued = boto3.client("sqs").receive_message(QueueUrl=subscriber, MaxNumberOfMessages=10)
-
-    alerts = [line.split("alert: ", 1)[1] for line in lines if "  alert: " in line]
-    assert len(alerts) == 2  # one per run, each told once
-    assert all(" rejected of 30 orders" in alert for alert in alerts)
-    reports = sorted(tmp_path.glob("run-*.html"))
-    for report in reports:
-        (own,) = [alert for alert in alerts if alert.split()[2].rstrip(":") in report.name]
-        assert json.dumps(own)[1:-1] in report.read_text()
-    titles = [json.loads(m["Body"])["content"]["title"] for m in queued["Messages"]]
-    assert sorted(titles) == sorted(alerts)
-
-
 def aws_cli(command: str, monkeypatch) -> dict:
     """`aws --endpoint-url E --region R <service> <operation> --name value ...`, as the
     CLI makes the call (botocore), with no region but the one printed."""
@@ -126,12 +104,16 @@ def aws_cli(command: str, monkeypatch) -> dict:
     return getattr(client, operation.replace("-", "_"))(**parameters)
 
 
-def test_the_commands_serve_prints_work_as_printed(local_system, tmp_path, monkeypatch):
+def test_alerts_are_told_and_reported_and_the_printed_commands_show_what_a_subscriber_got(
+    local_system, tmp_path, monkeypatch
+):
+    lines: list[str] = []
     with local_system(lambda_a={"AUCTION_READY_PROBABILITY": "1"}) as system:
-        post(system, *[f"cli-{n}" for n in range(30)])
-        loop = AuctionLoop(system, say=lambda _: None, reports=tmp_path)
-        loop.start()
-        follow_to_the_end(loop)
+        loop = AuctionLoop(system, say=lines.append, reports=tmp_path)
+        for run in range(2):
+            post(system, *[f"run{run}-{n}" for n in range(30)])
+            loop.start()
+            follow_to_the_end(loop)
         printed = banner(system, system.serve_api(), system.serve_aws(), pid=1)
         commands = [
             line.strip() for line in printed.splitlines() if line.strip().startswith("aws ")
@@ -140,7 +122,14 @@ def test_the_commands_serve_prints_work_as_printed(local_system, tmp_path, monke
         answers = {shlex.split(c)[5]: aws_cli(c, monkeypatch) for c in commands}
         documents = system.stored_results("orders/")
 
-    assert len(answers["dynamodb"]["Items"]) == 30
+    alerts = [line.split("alert: ", 1)[1] for line in lines if "  alert: " in line]
+    assert len(alerts) == 2  # one per run, each told once
+    assert all(" rejected of 30 orders" in alert for alert in alerts)
+    for report in tmp_path.glob("run-*.html"):
+        (own,) = [alert for alert in alerts if alert.split()[2].rstrip(":") in report.name]
+        assert json.dumps(own)[1:-1] in report.read_text()
+    # The commands, as printed (the region on each): the table, the bucket, the subscriber.
+    assert len(answers["dynamodb"]["Items"]) == 60
     assert {entry["Key"] for entry in answers["s3"]["Contents"]} == set(documents)
-    (message,) = answers["sqs"]["Messages"]
-    assert "rejected of 30 orders" in json.loads(message["Body"])["content"]["title"]
+    titles = [json.loads(m["Body"])["content"]["title"] for m in answers["sqs"]["Messages"]]
+    assert sorted(titles) == sorted(alerts)
