@@ -16,7 +16,7 @@ from tests.property.strategies import full_batches, posted_at, record_ids, to_js
 LIMIT = DEFAULT_LIMITS.max_record_id_bytes
 
 
-@settings(max_examples=25)
+@settings(max_examples=6)  # each up to 10,000 records
 @given(full_batches(), posted_at)
 def test_a_batch_up_to_the_maximum_round_trips_and_reads_back_from_its_items(records, at):
     batch = parse_order_batch(to_json(records))
