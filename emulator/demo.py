@@ -11,15 +11,12 @@ to end and every posted order got exactly one outcome.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import sys
-import threading
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import boto3
 
@@ -27,10 +24,8 @@ from emulator.report.record import RunRecord
 from emulator.report.render import REPORTS, write_report
 from emulator.report.summary import counts_line
 from emulator.scenarios import seed_for_late_results
+from emulator.system import LocalAuctionSystem
 from ops.smoke_test import signed_get, signed_post
-
-if TYPE_CHECKING:
-    from emulator.system import LocalAuctionSystem
 
 # The README's curl example, then the seed's example batch, which holds it again.
 README_EXAMPLE = [{"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4}]
@@ -60,8 +55,6 @@ def run_demo(
     reports: Path = REPORTS,
 ) -> list[str]:
     """Run the flow and report it through `say`; every failure found (none: it worked)."""
-    from emulator.system import LocalAuctionSystem  # moto and the rest: see _import_meanwhile
-
     lambda_a = {"AUCTION_SIMULATION_SEED": str(seed_for_late_results(not_ready_attempts=1))}
     environment = {"handlers.fetch_results": lambda_a}
     with LocalAuctionSystem(assembly, function_environment=environment) as system:
@@ -168,14 +161,6 @@ def _report_traces(system: LocalAuctionSystem, say: Callable[[str], None]) -> li
     return failures
 
 
-def _import_meanwhile(module: str) -> threading.Thread:
-    """Import `module` on another thread: the emulation's imports (moto, boto3, the X-Ray
-    SDK: seconds) overlap synthesis, which waits on Node most of its time."""
-    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
-    thread.start()
-    return thread
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assembly", type=Path, default=Path("cdk.out"))
@@ -188,9 +173,7 @@ def main(argv: list[str] | None = None) -> int:
 
     if not options.skip_synth:
         say("Synthesizing the CDK app (pipeline and dev, staging, prod stages) ...")
-        importing = _import_meanwhile("emulator.system")
         synthesize(options.assembly)
-        importing.join()
     say("Starting the Dev stage on moto, from its synthesized template")
     failures = run_demo(options.assembly, say)
     for failure in failures:
