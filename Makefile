@@ -54,8 +54,9 @@ scan: synth $(CHECKOV_INSTALLED)
 demo: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python -m emulator.demo
 
+# `make serve EVERY=600`: an auction run every 600 s (60 by default), and on `kill -USR1`.
 serve: $(INSTALLED) $(NODE_INSTALLED)
-	$(BIN)/python -m emulator.serve
+	$(BIN)/python -m emulator.serve$(if $(EVERY), --every $(EVERY))
 
 # Known vulnerabilities in the Lambda layer's pins and in the project's environment.
 # Needs PyPI's vulnerability data over the network (CI's own run leaves it out);

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import attrs
 
-from bench import auction_run, cold_start, ingest, packages
+from bench import auction_run, cold_start, demo, ingest, packages
 from bench.measure import Figure
 
 RESULTS = Path(__file__).parent / "results" / "latest.json"
@@ -72,12 +72,14 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     with tempfile.TemporaryDirectory() as outdir:
         figures = developer_loop(Path(outdir), with_tests=not options.quick)
+        figures += demo.figures()
         figures += cold_start.figures()
         figures += packages.figures()
         # Validation before ingest: moto's tables would fill the heap it is timed in.
         figures += ingest.validation_figures()
         figures += ingest.ingest_figures()
         figures += auction_run.figures(Path(outdir))
+        figures += auction_run.served_run_figures(Path(outdir))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}"
     )

@@ -20,9 +20,11 @@ from pathlib import Path
 
 import boto3
 
+from emulator.report.record import RunRecord
 from emulator.report.render import REPORTS, write_report
+from emulator.report.summary import counts_line
 from emulator.scenarios import seed_for_late_results
-from emulator.system import LocalAuctionSystem, RunOutcome
+from emulator.system import LocalAuctionSystem
 from ops.smoke_test import signed_get, signed_post
 
 # The README's curl example, then the seed's example batch, which holds it again.
@@ -60,11 +62,9 @@ def run_demo(
         say("Everything below lives in this process's memory: nothing is sent to AWS")
         url = system.serve_api()
         failures = _submit_orders(system, url, say, generated)
-        run, run_failures = _run_auction(system, say)
+        record, run_failures = _run_auction(system, say)
         failures += run_failures + _read_outcomes(system, url, say) + _report_traces(system, say)
-        posted = [order["record_id"] for order in system.stored_orders()]
-        report = write_report(system, run, template_path=system.template_path, posted=posted,
-                              directory=reports)  # fmt: skip
+        report = write_report(record, reports)
         say(f"Report of the run (open it in a browser): {report}")
         return failures
 
@@ -100,25 +100,26 @@ def _submit_orders(
 
 def _run_auction(
     system: LocalAuctionSystem, say: Callable[[str], None]
-) -> tuple[RunOutcome, list[str]]:
+) -> tuple[RunRecord, list[str]]:
+    """Run the auction and tell what it did; the run's record, and every failure found."""
     failures = []
     say("Auction run started, as the hourly schedule would ...")
     run = system.wait_for(system.start_run())
+    record = system.record_of(run)
     attempts = run.entered("Fetch auction results")
-    say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: "
-        f"{system.virtual_time.waits} s (passed at once locally)")  # fmt: skip
+    say(f"  {run.status}; Lambda A asked {attempts} time(s), waits requested: {record.waits} s "
+        "(passed at once locally)")  # fmt: skip
     if run.status != "SUCCEEDED" or attempts < 2:
-        return run, [f"run {run.status} after {attempts} attempt(s)"]
+        return record, [f"run {run.status} after {attempts} attempt(s)"]
     summary = run.output["summary"]
-    say(f"  {summary['orders']} orders decided: {summary['stored']} accepted and stored, "
-        f"{summary['rejected']} rejected, {summary['failed']} failed, in "
+    say(f"  {counts_line(summary)}, in "
         f"{run.output['auction']['chunks']['key'].rsplit('/', 1)[0]}/ "
         f"({len(run.events)} events in the run's history)")  # fmt: skip
-    documents = system.stored_results("orders/")
-    say(f"Results bucket: {len(documents)} document(s), one per accepted order, e.g.")
-    for key, document in list(documents.items())[:2]:
+    stored = len(system.result_keys("orders/"))
+    say(f"Results bucket: {stored} document(s), one per accepted order, e.g.")
+    for key, document in list(record.documents.items())[:2]:
         say(f"  s3://{system.results_bucket}/{key} {document}")
-    alerts = system.alerts()
+    alerts = record.alerts
     say(f"Alerts topic: {len(alerts)} message(s) for the run (Slack via AWS Chatbot)")
     for alert in alerts:
         say(f"  {alert['content']['title']}")
@@ -127,9 +128,11 @@ def _run_auction(
     outcomes = [item.get("outcome") for item in system.stored_orders()]
     if None in outcomes or len(outcomes) != summary["orders"]:
         failures.append(f"{outcomes.count(None)} posted order(s) got no outcome")
-    if len(documents) != summary["stored"] or len(alerts) != (1 if summary["rejected"] else 0):
-        failures.append("the stored documents or the alert do not match the run's summary")
-    return run, failures
+    if not stored == record.documents_stored == summary["stored"]:
+        failures.append("the stored documents do not match the run's summary")
+    if len(alerts) != (1 if summary["rejected"] else 0):
+        failures.append("the alerts do not match the run's summary")
+    return record, failures
 
 
 def _read_outcomes(system: LocalAuctionSystem, url: str, say: Callable[[str], None]) -> list[str]:

@@ -1,10 +1,13 @@
 """`make serve`: the local auction system kept running for manual use.
 
 The orders API is served on loopback, signed with SigV4 as in AWS, with the local
-account's credentials (`testing` / `testing`, session token `testing`; see the README for
-curl). The emulated AWS APIs are served on loopback too, for the AWS CLI
-(`aws --endpoint-url ...`). An auction run starts every `--every` seconds, as the hourly
-schedule would, and at once on `kill -USR1 <pid>`; each run's outcome is printed.
+account's credentials (`testing` / `testing`, session token `testing`; see the README).
+The emulated AWS APIs are served on loopback too, for the AWS CLI
+(`aws --endpoint-url ... --region eu-west-1`). An auction run starts every `--every`
+seconds, as the hourly schedule would, and at once on `kill -USR1 <pid>`; each run's
+outcome, alerts and report are told when it ends. A run takes the time it needs (10,000
+orders take minutes) while both endpoints keep serving; one that fails, or cannot be
+followed, is told, and the system stays up with its data.
 """
 
 from __future__ import annotations
@@ -14,11 +17,151 @@ import os
 import signal
 import sys
 import threading
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from emulator.demo import synthesize
-from emulator.report.render import write_report
-from emulator.system import LocalAuctionSystem
+from emulator.report.render import REPORTS, write_report
+from emulator.report.summary import cause_line, counts_line
+from emulator.system import LocalAuctionSystem, RunOutcome
+from emulator.template import REGION
+
+Wait = Callable[..., RunOutcome]  # (execution_arn, timeout_seconds=...) -> the ended run
+
+
+class AuctionLoop:
+    """Starts runs as the schedule would, one at a time, and tells each when it ends.
+
+    The run's wait is asked for at most `poll_seconds` at a time (`wait` raises
+    `TimeoutError` while the run goes on, as `LocalAuctionSystem.wait_for` does): a run
+    still going is asked again on the next turn. A start asked for while a run goes on
+    waits for it to end, so that each report holds one run's traces alone.
+    """
+
+    def __init__(
+        self,
+        system: LocalAuctionSystem,
+        *,
+        say: Callable[[str], None],
+        wait: Wait | None = None,
+        reports: Path = REPORTS,
+        poll_seconds: float = 1.0,
+    ) -> None:
+        self.system = system
+        self.running: str | None = None  # the execution ARN of the run going on
+        self.last_run: RunOutcome | None = None  # the last run that ended
+        self._say = say
+        self._wait = wait or system.wait_for
+        self._reports = reports
+        self.poll_seconds = poll_seconds
+        self._asked = False  # a start asked for while a run went on
+        self._told_still_running = False
+
+    def start(self) -> None:
+        """Start a run now, or as soon as the one going on ends."""
+        if self.running:
+            self._asked = True
+            self._say(f"run {_name(self.running)} still going: the next starts when it ends")
+            return
+        try:
+            self.running = self.system.start_run()
+        except Exception as error:  # the system stays up: say it, try again next time
+            self._say(f"a run could not start: {_one_line(error)}")
+            return
+        self._told_still_running = False
+        self._say(f"run {_name(self.running)} started")
+
+    def follow(self) -> None:
+        """Wait up to `poll_seconds` for the run going on; tell it if it ended."""
+        if not self.running:
+            return
+        arn = self.running
+        try:
+            run = self._wait(arn, timeout_seconds=self.poll_seconds)
+        except TimeoutError:
+            if not self._told_still_running:
+                self._say(f"run {_name(arn)} still running; the API and AWS endpoint serve on")
+                self._told_still_running = True
+            return
+        except Exception as error:
+            self.running = None
+            self._say(f"run {_name(arn)} could not be followed: {_one_line(error)}")
+        else:
+            self.running = None
+            self.tell(run)
+        if self._asked:
+            self._asked = False
+            self.start()
+
+    def tell(self, run: RunOutcome) -> None:
+        """The run's outcome, its alerts and its report, a line each."""
+        self.last_run = run
+        say = self._say
+        if run.status == "SUCCEEDED":
+            summary = (run.output or {}).get("summary")
+            say(
+                f"run {run.name}: SUCCEEDED, "
+                + (counts_line(summary) if summary else "no open orders")
+            )
+        else:
+            say(f"run {run.name}: {run.status}, {cause_line(run.error, run.cause)}")
+        try:
+            orders = self.system.stored_orders()
+            still_open = sum(1 for order in orders if "outcome" not in order)
+            say(f"  orders in the table: {len(orders)}, {still_open} open")
+            record = self.system.record_of(run)
+            for alert in record.alerts:
+                say(f"  alert: {alert['content']['title']}")
+            say(f"  report: {write_report(record, self._reports)}")
+        except Exception as error:
+            say(f"  the run's report could not be written: {_one_line(error)}")
+
+
+def _name(execution_arn: str) -> str:
+    return execution_arn.rsplit(":", 1)[-1]
+
+
+def _one_line(error: Exception) -> str:
+    text = " ".join(f"{type(error).__name__}: {error}".split())
+    return text if len(text) <= 300 else text[:300] + "..."
+
+
+def banner(system: LocalAuctionSystem, api_url: str, aws_url: str, pid: int) -> str:
+    """What `make serve` prints first: where everything is, and commands that work as
+    printed (tests/integration/test_serve.py runs them)."""
+    aws = f"aws --endpoint-url {aws_url} --region {REGION}"
+    return "\n".join(
+        [
+            f"The orders API: {api_url} (POST) and {api_url}/<record_id> (GET), signed with "
+            "SigV4 as in AWS: access key testing, secret key testing, session token testing",
+            "AWS APIs for the AWS CLI (open to anyone on this machine), with any credentials:",
+            f"  {aws} dynamodb scan --table-name {system.orders_table}",
+            f"  {aws} s3 ls s3://{system.results_bucket}/orders/ --recursive",
+            f"  {aws} sqs receive-message --queue-url {system.alert_subscriber_queue_url} "
+            "--max-number-of-messages 10",
+            f"Process {pid}: `kill -USR1 {pid}` runs the auction now; Ctrl-C stops. "
+            "Everything is in memory only.",
+        ]
+    )
+
+
+def serve(loop: AuctionLoop, every: float, run_now: threading.Event) -> None:
+    """Start a run every `every` seconds and when `run_now` is set; follow the one going on."""
+    due = time.monotonic() + every
+    while True:
+        pause = loop.poll_seconds if loop.running else max(0.0, due - time.monotonic())
+        if run_now.wait(pause):
+            run_now.clear()
+            loop.start()
+        if time.monotonic() >= due:
+            due = time.monotonic() + every
+            loop.start()
+        loop.follow()
+
+
+def _stop(*_: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -31,35 +174,19 @@ def main(argv: list[str] | None = None) -> int:
         synthesize(options.assembly)
     run_now = threading.Event()
     signal.signal(signal.SIGUSR1, lambda *_: run_now.set())
+    signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: the endpoints closed on the way out
+
+    def say(line: str) -> None:
+        print(line, flush=True)
+
     with LocalAuctionSystem(options.assembly) as system:
-        url, aws = system.serve_api(), system.serve_aws()
-        print(f"The orders API: {url} (POST) and {url}/<record_id> (GET), signed with SigV4 "
-              f"as in AWS, credentials testing / testing, session token testing\n"
-              f"AWS APIs for the AWS CLI: aws --endpoint-url {aws} dynamodb scan --table-name "
-              f"{system.orders_table}  (open to anyone on this machine)\n"
-              f"Process {os.getpid()}: `kill -USR1 {os.getpid()}` runs the auction now; Ctrl-C "
-              f"stops. Everything is in memory only.", flush=True)  # fmt: skip
+        say(banner(system, system.serve_api(), system.serve_aws(), os.getpid()))
+        say(f"An auction run every {options.every:g} s (make serve EVERY=<seconds>)")
         try:
-            while True:
-                run_now.wait(options.every)
-                run_now.clear()
-                run = system.wait_for(system.start_run())
-                print(f"run {run.execution_arn.rsplit(':', 1)[-1]}: {run.status} {run.error or ''}")
-                summary = (run.output or {}).get("summary")
-                if summary:
-                    kinds = ("stored", "rejected", "failed")
-                    counts = ", ".join(f"{summary[kind]} {kind}" for kind in kinds)
-                    print(f"  {summary['orders']} orders: {counts}")
-                orders = system.stored_orders()
-                open_orders = sum(1 for order in orders if "outcome" not in order)
-                print(f"  orders in the table: {len(orders)}, {open_orders} open", flush=True)
-                report = write_report(system, run, template_path=system.template_path,
-                                      posted=[order["record_id"] for order in orders])  # fmt: skip
-                print(f"  report: {report}", flush=True)
-                for alert in system.new_alerts():
-                    print(f"  alert: {alert['content']['title']}", flush=True)
+            serve(AuctionLoop(system, say=say), options.every, run_now)
         except KeyboardInterrupt:
             return 0
+    return 0
 
 
 if __name__ == "__main__":

@@ -8,12 +8,16 @@ resolved to the local resources; its Lambda tasks reach the real handlers throug
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
+import re
+import threading
 import time
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import ExitStack
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,10 +27,13 @@ from botocore.credentials import Credentials
 from moto import mock_aws
 from moto.server import ThreadedMotoServer
 
+from domain.results import result_key
+from domain.runs import run_prefix
 from emulator.api_throttle import StageThrottle
 from emulator.local_api import LocalApi, proxy_body, proxy_integration
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
 from emulator.moto_fidelity import aws_faithful
+from emulator.report.record import RunRecord
 from emulator.template import (
     REGION,
     LocalResource,
@@ -40,6 +47,7 @@ from emulator.xray_daemon import XRayDaemon
 from handlers.dynamodb_items import from_item
 from handlers.json_text import exact_loads
 
+SAMPLE_DOCUMENTS = 5  # documents a run's report shows; it counts them all
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret (moto's public fake)
@@ -57,6 +65,14 @@ class RunOutcome:
     output: Any
     error: str | None
     events: list[dict[str, Any]]
+    cause: str | None = None
+    started: datetime | None = None
+    stopped: datetime | None = None
+
+    @property
+    def name(self) -> str:
+        """The run's name, which is its run id."""
+        return self.execution_arn.rsplit(":", 1)[-1]
 
     def largest_payload(self) -> int:
         """The largest input or output, in bytes, of any state the run passed through."""
@@ -78,6 +94,49 @@ class RunOutcome:
             if event["type"].endswith("StateEntered")
             and event.get("stateEnteredEventDetails", {}).get("name") == state
         )
+
+
+def _entered(events: list[dict[str, Any]]) -> dict[str, int]:
+    """How many times the run entered each state."""
+    counts: dict[str, int] = {}
+    for event in events:
+        name = event.get("stateEnteredEventDetails", {}).get("name")
+        if name:
+            counts[name] = counts.get(name, 0) + 1
+    return counts
+
+
+class EngineLog(logging.Handler):
+    """What moto's workflow engine logs as errors, a short line each, with its time.
+
+    With each error it logs the whole parsed definition (about 35 kB for this one): that
+    is kept out of the console, and the line that says what failed goes to the report.
+    """
+
+    LOGGER = "moto.stepfunctions.parser"
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.lines: list[tuple[float, str]] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        said = str(record.args[0]) if isinstance(record.args, tuple) and record.args else record.msg
+        self.lines.append((record.created, str(said).split(" at '", 1)[0][:2000]))
+
+    def between(self, started: float, stopped: float) -> list[str]:
+        return [line for at, line in self.lines if started <= at <= stopped + 1]
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[EngineLog]:
+        logger = logging.getLogger(self.LOGGER)
+        propagate = logger.propagate
+        logger.addHandler(self)
+        logger.propagate = False
+        try:
+            yield self
+        finally:
+            logger.removeHandler(self)
+            logger.propagate = propagate
 
 
 class LocalAuctionSystem:
@@ -102,7 +161,10 @@ class LocalAuctionSystem:
         self.xray: XRayDaemon | None = None
         self.functions: dict[str, LocalFunction] = {}
         self._alert_queue = ""
+        self._subscriber_queue = ""
         self._alerts_seen: list[dict[str, Any]] = []
+        self._alerts_lock = threading.Lock()
+        self._engine_log = EngineLog()
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -121,6 +183,7 @@ class LocalAuctionSystem:
         stack.enter_context(environment(variables))
         stack.enter_context(aws_faithful())
         stack.enter_context(self.virtual_time.installed())
+        stack.enter_context(self._engine_log.installed())
         self.functions = {f.handler.rsplit(".", 1)[0]: f for f in self._local_functions()}
         local_lambda = LocalLambda(list(self.functions.values()), trace=self._trace).start()
         stack.callback(local_lambda.stop)
@@ -206,24 +269,32 @@ class LocalAuctionSystem:
                 input=json.dumps({"trigger": "hourly"}),
             )["executionArn"]
 
-    def wait_for(self, execution_arn: str, timeout_seconds: float = 60) -> RunOutcome:
-        """Wait until the run ends (waits pass at once) and read its history."""
+    def wait_for(self, execution_arn: str, timeout_seconds: float | None = 60) -> RunOutcome:
+        """Wait until the run ends (waits pass at once) and read its history.
+
+        `timeout_seconds=None` waits as long as the run takes; otherwise a run still
+        going then raises `TimeoutError` (and goes on: ask again later).
+        """
         client = self._client("stepfunctions")
-        deadline = time.monotonic() + timeout_seconds
+        deadline = None if timeout_seconds is None else time.monotonic() + timeout_seconds
         while (run := self._describe(client, execution_arn))["status"] == "RUNNING":
-            if time.monotonic() > deadline:
+            if deadline is not None and time.monotonic() > deadline:
                 raise TimeoutError(f"{execution_arn} still running after {timeout_seconds} s")
             time.sleep(0.05)
         with between_invocations():
-            events = client.get_execution_history(executionArn=execution_arn, maxResults=1000)[
-                "events"
-            ]
+            pages = client.get_paginator("get_execution_history").paginate(
+                executionArn=execution_arn
+            )
+            events = [event for page in pages for event in page["events"]]
         return RunOutcome(
             execution_arn=execution_arn,
             status=run["status"],
             output=json.loads(run["output"]) if run.get("output") else None,
             error=run.get("error"),
             events=events,
+            cause=run.get("cause"),
+            started=run.get("startDate"),
+            stopped=run.get("stopDate"),
         )
 
     @staticmethod
@@ -251,39 +322,135 @@ class LocalAuctionSystem:
         """Every object in the results bucket (under `prefix`): key to parsed JSON."""
         return self._objects(self.results_bucket, prefix)
 
+    def result_keys(self, prefix: str = "") -> list[str]:
+        """The keys in the results bucket (under `prefix`), every page listed."""
+        return self._keys(self.results_bucket, prefix)
+
     def run_files(self, prefix: str = "") -> dict[str, Any]:
         """Every object in the runs bucket (under `prefix`): key to parsed JSON."""
         return self._objects(self.runs_bucket, prefix)
 
+    def _keys(self, bucket: str, prefix: str) -> list[str]:
+        with between_invocations():
+            pages = (
+                self._client("s3")
+                .get_paginator("list_objects_v2")
+                .paginate(Bucket=bucket, Prefix=prefix)
+            )
+            return [entry["Key"] for page in pages for entry in page.get("Contents", [])]
+
     def _objects(self, bucket: str, prefix: str) -> dict[str, Any]:
         s3 = self._client("s3")
+        keys = self._keys(bucket, prefix)
         with between_invocations():
-            pages = s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix)
-            keys = [entry["Key"] for page in pages for entry in page.get("Contents", [])]
             return {
                 key: exact_loads(s3.get_object(Bucket=bucket, Key=key)["Body"].read())
                 for key in keys
             }
 
-    def new_alerts(self) -> list[dict[str, Any]]:
-        """The messages published to the alerts topic since the last call."""
-        seen = len(self._alerts_seen)
-        return self.alerts()[seen:]
-
     def alerts(self) -> list[dict[str, Any]]:
-        """Every message published to the alerts topic so far (read from its test queue)."""
+        """Every message published to the alerts topic so far (read from the emulation's
+        own queue on the topic; a subscriber's queue keeps its copies)."""
         sqs = self._client("sqs")
-        messages = []
-        while batch := sqs.receive_message(QueueUrl=self._alert_queue, MaxNumberOfMessages=10).get(
-            "Messages", []
-        ):
-            for message in batch:
-                messages.append(json.loads(message["Body"]))
-                sqs.delete_message(
-                    QueueUrl=self._alert_queue, ReceiptHandle=message["ReceiptHandle"]
-                )
-        self._alerts_seen.extend(messages)
-        return list(self._alerts_seen)
+        with self._alerts_lock, between_invocations():
+            while batch := sqs.receive_message(
+                QueueUrl=self._alert_queue, MaxNumberOfMessages=10
+            ).get("Messages", []):
+                for message in batch:
+                    self._alerts_seen.append(json.loads(message["Body"]))
+                    sqs.delete_message(
+                        QueueUrl=self._alert_queue, ReceiptHandle=message["ReceiptHandle"]
+                    )
+            return list(self._alerts_seen)
+
+    def alerts_of(self, run_name: str) -> list[dict[str, Any]]:
+        """The messages the run named `run_name` published (each names its run)."""
+        named = re.compile(rf"\bAuction run {re.escape(run_name)}\b")
+        return [alert for alert in self.alerts() if named.search(alert["content"]["title"])]
+
+    @property
+    def alert_subscriber_queue_url(self) -> str:
+        """A queue subscribed to the alerts topic that nothing here reads: what a
+        subscriber would have received, for the AWS CLI (`sqs receive-message`)."""
+        return self._subscriber_queue
+
+    def record_of(self, run: RunOutcome) -> RunRecord:
+        """Everything the run's report shows, of that run alone."""
+        started = run.started.timestamp() if run.started else time.time()
+        stopped = run.stopped.timestamp() if run.stopped else time.time()
+        traces = self._traces_between(started, stopped)
+        decisions = self._decisions_of(run.name)
+        documents, stored = self._documents_of(decisions, run.started)
+        entered = _entered(run.events)
+        entered["Record chunk"] = len(traces.get("handlers.store_result", []))
+        return RunRecord(
+            name=run.name,
+            status=run.status,
+            started=started,
+            stopped=stopped,
+            definition=self.definition,
+            template_path=self.template_path,
+            error=run.error,
+            cause=run.cause,
+            entered=entered,
+            waits=self.virtual_time.waits_of(run.execution_arn),
+            retry_intervals=self.virtual_time.retry_intervals_of(run.execution_arn),
+            summary=(run.output or {}).get("summary"),
+            traces=traces,
+            decisions=decisions,
+            documents=documents,
+            documents_stored=stored,
+            alerts=self.alerts_of(run.name),
+            engine_errors=self._engine_log.between(started, stopped),
+        )
+
+    def _traces_between(self, started: float, stopped: float) -> dict[str, list[list[dict]]]:
+        """Per function the workflow calls, the invocations traced within the run's time."""
+        if self.xray is None:
+            return {}
+        called = {arn.rsplit(":", 1)[0] if arn.count(":") > 6 else arn
+                  for arn in re.findall(r"arn:aws:lambda:[^\"]+", self.definition)}  # fmt: skip
+        found = {}
+        for module, function in self.functions.items():
+            if function.arn not in called:
+                continue
+            # A copy: an invocation may add to the set meanwhile (set() copies atomically).
+            traces = self.xray.traces(set(function.trace_ids)).values()
+            found[module] = sorted(
+                (documents for documents in traces
+                 if any(started <= d.get("start_time", 0) <= stopped for d in documents)),
+                key=lambda documents: min(d.get("start_time", 0) for d in documents),
+            )  # fmt: skip
+        return found
+
+    def _decisions_of(self, run_name: str) -> list[dict[str, Any]]:
+        """Every decision the run handed to Lambda B, from the run's own files."""
+        files = self.run_files(f"{run_prefix(run_name)}chunks/")
+        return [decision for _, chunk in sorted(files.items()) for decision in chunk]
+
+    def _documents_of(
+        self, decisions: list[dict[str, Any]], started: datetime | None
+    ) -> tuple[dict[str, Any], int]:
+        """A sample of the documents the run stored, and how many it stored: the keys
+        Lambda B gives its accepted orders (`domain.results.result_key`), found in S3."""
+        if started is None:
+            return {}, 0
+        expected = [
+            result_key(d["record_id"], day=started, posted_at=d.get("posted_at"))
+            for d in decisions
+            if d.get("status") == "accepted"
+        ]
+        if not expected:
+            return {}, 0
+        s3 = self._client("s3")
+        listed = set(self.result_keys(expected[0].rsplit("/", 1)[0] + "/"))
+        found = [key for key in expected if key in listed]
+        with between_invocations():
+            sample = {
+                key: exact_loads(s3.get_object(Bucket=self.results_bucket, Key=key)["Body"].read())
+                for key in found[:SAMPLE_DOCUMENTS]
+            }
+        return sample, len(found)
 
     # -- building it from the template ---------------------------------------------------
 
@@ -401,22 +568,28 @@ class LocalAuctionSystem:
             s3.put_bucket_versioning(Bucket=bucket.ref, VersioningConfiguration=versioning)
 
     def _create_topic(self, topic: LocalResource) -> None:
-        sns, sqs = self._client("sns"), self._client("sqs")
+        sns = self._client("sns")
         arn = sns.create_topic(Name=topic.attributes["TopicName"])["TopicArn"]
         assert arn == topic.ref, (arn, topic.ref)
-        # A queue on the topic lets the emulation show what people would have been sent.
-        self._alert_queue = sqs.create_queue(QueueName=f"{topic.attributes['TopicName']}-inbox")[
-            "QueueUrl"
-        ]
-        queue_arn = sqs.get_queue_attributes(
-            QueueUrl=self._alert_queue, AttributeNames=["QueueArn"]
-        )["Attributes"]["QueueArn"]
-        sns.subscribe(
-            TopicArn=arn,
+        # Queues on the topic show what people would have been sent: one the emulation
+        # reads (and empties), one left for a person with the AWS CLI, as a subscriber.
+        name = topic.attributes["TopicName"]
+        self._alert_queue = self._subscribed_queue(arn, f"{name}-inbox")
+        self._subscriber_queue = self._subscribed_queue(arn, f"{name}-subscriber")
+
+    def _subscribed_queue(self, topic_arn: str, name: str) -> str:
+        sqs = self._client("sqs")
+        url = sqs.create_queue(QueueName=name)["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
+            "Attributes"
+        ]["QueueArn"]
+        self._client("sns").subscribe(
+            TopicArn=topic_arn,
             Protocol="sqs",
             Endpoint=queue_arn,
             Attributes={"RawMessageDelivery": "true"},
         )
+        return url
 
     def _create_state_machine(self, machine: LocalResource) -> None:
         definition = self.definition

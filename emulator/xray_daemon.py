@@ -1,28 +1,71 @@
-"""A stand-in for the X-Ray daemon: keeps the segment documents the SDK sends it over UDP."""
+"""A stand-in for the X-Ray daemon: keeps the segment documents the SDK sends it over UDP.
+
+A datagram is a JSON header line, then one segment document (AWS's "Sending segment
+documents to the X-Ray daemon"). `parse_datagram` is the one place that reads one; a
+datagram it cannot read is counted and dropped, never fatal to the daemon.
+"""
 
 from __future__ import annotations
 
 import json
+import select
 import socket
 import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable
 from typing import Any
+
+MAX_DATAGRAM = 65_535
+
+
+def parse_datagram(datagram: bytes) -> dict[str, Any] | None:
+    """The segment document a datagram carries, or None if it carries none.
+
+    >>> parse_datagram(b'{"format": "json", "version": 1}\\n{"trace_id": "1-a", "id": "b"}')
+    {'trace_id': '1-a', 'id': 'b'}
+    >>> parse_datagram(b"not a segment") is None
+    True
+    """
+    header, newline, body = datagram.partition(b"\n")
+    if not newline:
+        return None
+    try:
+        if json.loads(header).get("format") != "json":
+            return None
+        document = json.loads(body)
+    except (ValueError, AttributeError):  # not JSON (UnicodeDecodeError is a ValueError)
+        return None
+    return document if isinstance(document, dict) and "trace_id" in document else None
+
+
+def _wait_readable(sock: socket.socket, seconds: float) -> None:
+    select.select([sock], [], [], seconds)
 
 
 class XRayDaemon:
     """Listens on a loopback UDP port, where `AWS_XRAY_DAEMON_ADDRESS` points the SDK.
 
-    A thread keeps the socket's buffer drained; a reader drains what is left first. The
-    SDK sends each document before the traced call returns, so what a finished
-    invocation sent is always read.
+    A thread waits for datagrams with no lock held, then drains the socket under the lock;
+    a reader drains what is left first, under the same lock, which is never held across a
+    blocking wait. The SDK sends each document before the traced call returns, so what a
+    finished invocation sent is always read. Documents are kept by trace, so reading some
+    traces costs what they hold, not what the daemon holds.
     """
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, wait_readable: Callable[[socket.socket, float], None] = _wait_readable
+    ) -> None:
+        """`wait_readable(socket, seconds)` blocks until a datagram may be there (select)."""
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         # Room for a burst of documents while the thread waits for the GIL (the kernel
         # caps it at net.core.rmem_max).
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
         self._socket.bind(("127.0.0.1", 0))
-        self.documents: list[dict[str, Any]] = []
+        self._socket.setblocking(False)
+        self._wait_readable = wait_readable
+        self._by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        self.received = 0
+        self.dropped = 0  # datagrams that held no segment document
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="xray-daemon", daemon=True)
@@ -41,33 +84,44 @@ class XRayDaemon:
         self._thread.join()
         self._socket.close()
 
+    def is_alive(self) -> bool:
+        return self._thread.is_alive()
+
     def _receive(self) -> None:
         while not self._stopping.is_set():
-            self._drain(wait_seconds=0.2)
+            self._wait_readable(self._socket, 0.2)  # no lock held while it blocks
+            self._drain()
 
-    def _drain(self, wait_seconds: float = 0) -> None:
-        """Keep every datagram waiting, after waiting `wait_seconds` for the first."""
+    def _drain(self) -> None:
+        """Keep every datagram already waiting; never blocks."""
         with self._lock:
-            if wait_seconds:
-                self._socket.settimeout(wait_seconds)
-            else:
-                self._socket.setblocking(False)
             while True:
                 try:
-                    datagram = self._socket.recv(65_535)
-                except (TimeoutError, BlockingIOError):
+                    datagram = self._socket.recv(MAX_DATAGRAM)
+                except (BlockingIOError, InterruptedError):
                     return
-                # A datagram is a JSON header line, then the segment document.
-                _header, _, document = datagram.partition(b"\n")
-                self.documents.append(json.loads(document))
-                self._socket.setblocking(False)  # then take only what is there already
+                except OSError:  # closed while stopping
+                    return
+                document = parse_datagram(datagram)
+                if document is None:
+                    self.dropped += 1
+                    continue
+                self.received += 1
+                self._by_trace[str(document["trace_id"])].append(document)
 
-    def documents_of(self, trace_ids: set[str]) -> list[dict[str, Any]]:
-        """Every document received for these traces."""
+    def traces(self, trace_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each of these traces' documents, as received (a trace with none is left out)."""
         self._drain()
-        return [d for d in list(self.documents) if d.get("trace_id") in trace_ids]
+        with self._lock:
+            return {
+                trace: list(self._by_trace[trace]) for trace in trace_ids if trace in self._by_trace
+            }
 
-    def subsegment_names(self, trace_ids: set[str]) -> list[str]:
+    def documents_of(self, trace_ids: Iterable[str]) -> list[dict[str, Any]]:
+        """Every document received for these traces."""
+        return [document for found in self.traces(trace_ids).values() for document in found]
+
+    def subsegment_names(self, trace_ids: Iterable[str]) -> list[str]:
         """The names of the (sub)segments of these traces, nested ones included."""
         names: list[str] = []
 

@@ -3,17 +3,16 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from emulator.report.graph import workflow_dot
-from emulator.report.timeline import spans
+from emulator.report.record import RunRecord
+from emulator.report.summary import cause_line, counts_line
+from emulator.report.timeline import EXPECTED_REFUSALS, function_timeline
 from handlers.json_text import exact_json
-
-if TYPE_CHECKING:
-    from emulator.system import LocalAuctionSystem, RunOutcome
 
 HERE = Path(__file__).parent
 PROJECT_ROOT = HERE.parents[1]
@@ -22,89 +21,81 @@ REPORTS = PROJECT_ROOT / "reports"
 SAMPLE = 5
 
 
-def write_report(
-    system: LocalAuctionSystem,
-    run: RunOutcome,
-    *,
-    template_path: Path,
-    posted: Sequence[str] = (),
-    directory: Path = REPORTS,
-) -> Path:
+def write_report(record: RunRecord, directory: Path = REPORTS) -> Path:
     """The run's report as an HTML file under `directory`; its path."""
-    data = report_data(system, run, template_path=template_path, posted=posted)
     if not VIZ.exists():
         raise FileNotFoundError(f"{VIZ} is missing: `make install` installs package.json's pins")
     page = (HERE / "template.html").read_text()
     parts = {
-        "<!--TITLE-->": data["title"],
+        "<!--TITLE-->": f"Auction run {record.name}: {record.status}",
         "<!--STYLE-->": (HERE / "report.css").read_text(),
         "<!--ERRORS-->": (HERE / "errors.js").read_text(),
-        "<!--DATA-->": "window.REPORT = " + _script_json(data) + ";",
+        "<!--DATA-->": "window.REPORT = " + _script_json(report_data(record)) + ";",
         "<!--VIZ-->": VIZ.read_text(),
         "<!--SCRIPT-->": (HERE / "report.js").read_text(),
     }
     for placeholder, content in parts.items():
         page = page.replace(placeholder, content)
-    directory.mkdir(exist_ok=True)
-    path = directory / f"run-{run.execution_arn.rsplit(':', 1)[-1]}.html"
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / f"run-{record.name}.html"
     path.write_text(page)
     return path
 
 
-def report_data(
-    system: LocalAuctionSystem, run: RunOutcome, *, template_path: Path, posted: Sequence[str]
-) -> dict[str, Any]:
+def report_data(record: RunRecord) -> dict[str, Any]:
     """What the page shows, as plain JSON."""
-    name = run.execution_arn.rsplit(":", 1)[-1]
-    entered = _entered(run)
-    functions = []
-    for module, function in system.functions.items():
-        invocations = [spans(system.xray.documents_of({trace}) if system.xray else [])
-                       for trace in sorted(function.trace_ids)]  # fmt: skip
-        invocations = sorted((bars for bars in invocations if bars), key=lambda b: b[0]["start"])
-        if invocations:
-            functions.append({"name": module, "invocations": invocations})
-    entered["Record chunk"] = system.functions["handlers.store_result"].invocations
-    documents = system.stored_results("orders/")
-    summary = (run.output or {}).get("summary") or {}
+    functions = [
+        function_timeline(name, invocations) for name, invocations in record.traces.items()
+    ]
+    functions = [function for function in functions if function["invocations"]]
+    ends = [lane["end"] for function in functions for lane in function["lanes"]]
+    outcome = (
+        counts_line(record.summary)
+        if record.summary
+        else cause_line(record.error, record.cause)
+        if record.status != "SUCCEEDED"
+        else "no open orders"
+    )
     return {
-        "title": f"Auction run {name}: {run.status}",
+        "title": f"Auction run {record.name}: {record.status}",
         "summary": (
-            f"{len(posted)} order(s) posted; "
-            + (
-                f"{summary.get('orders', 0)} decided: {summary.get('stored', 0)} stored, "
-                f"{summary.get('rejected', 0)} rejected, {summary.get('failed', 0)} failed. "
-                if summary
-                else f"{run.error or 'nothing decided'}. "
-            )
-            + f"Template: {template_path}. Data in memory only; the report written "
-            f"{datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC."
+            f"{outcome}. Template: {record.template_path}. Data in memory only; the report "
+            f"written {datetime.now(UTC):%Y-%m-%d %H:%M:%S} UTC."
         ),
-        "graph": workflow_dot(json.loads(system.definition), entered),
-        "waits": list(system.virtual_time.waits),
+        "graph": workflow_dot(json.loads(record.definition), record.entered),
+        "waits": record.waits,
+        "retries": record.retry_intervals,
+        "axis": {"start": record.started, "end": max([record.stopped, *ends])},
         "functions": functions,
-        "facts": {
-            "Orders posted": [[record_id] for record_id in posted[:SAMPLE]]
-            + ([[f"... and {len(posted) - SAMPLE} more"]] if len(posted) > SAMPLE else []),
-            "Documents stored (results bucket)": [
-                [key, exact_json(document)] for key, document in list(documents.items())[:SAMPLE]
-            ]
-            + [[f"{len(documents)} in all", ""]],
-            "Alerts sent": [
-                [alert["content"]["title"], alert["content"]["description"]]
-                for alert in system.alerts()
-            ],
-        },
+        "refusals": EXPECTED_REFUSALS,
+        "facts": _facts(record),
     }
 
 
-def _entered(run: RunOutcome) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for event in run.events:
-        name = event.get("stateEnteredEventDetails", {}).get("name")
-        if name:
-            counts[name] = counts.get(name, 0) + 1
-    return counts
+def _facts(record: RunRecord) -> dict[str, list[list[str]]]:
+    facts: dict[str, list[list[str]]] = {}
+    if record.status != "SUCCEEDED":
+        facts["Why it failed"] = [[record.error or "", record.cause or ""]] + [
+            ["the engine said", line] for line in record.engine_errors
+        ]
+    statuses = Counter(decision.get("status") for decision in record.decisions)
+    facts["Orders the run decided"] = [
+        [str(d.get("record_id")), str(d.get("status")), str(d.get("power"))]
+        for d in record.decisions[:SAMPLE]
+    ] + [
+        [
+            f"{len(record.decisions)} in all",
+            ", ".join(f"{count} {status}" for status, count in sorted(statuses.items())),
+            "",
+        ]
+    ]
+    facts["Documents stored (results bucket)"] = [
+        [key, exact_json(document)] for key, document in list(record.documents.items())[:SAMPLE]
+    ] + [[f"{record.documents_stored} in all", ""]]
+    facts["Alerts sent"] = [
+        [alert["content"]["title"], alert["content"]["description"]] for alert in record.alerts
+    ] or [["none", ""]]
+    return facts
 
 
 def _script_json(data: Any) -> str:

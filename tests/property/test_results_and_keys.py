@@ -11,7 +11,6 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from domain.auction import (
-    OpenOrder,
     OrderResult,
     OrderStatus,
     SimulatedAuctionPlatform,
@@ -22,15 +21,18 @@ from domain.expiry import expires_at
 from domain.lifecycle import StoredOrder, plan_writes, record_digest
 from domain.orders import parse_order_batch
 from domain.results import RunRef, StoreRequest, accepted_document, decide, result_key
-from tests.property.strategies import order_batches, record_ids, storable_numbers, to_json
+from tests.property.strategies import (
+    open_orders,
+    order_batches,
+    record_ids,
+    storable_numbers,
+    to_json,
+)
 
 instants = st.datetimes(
     min_value=datetime(2020, 1, 1), max_value=datetime(2100, 1, 1), timezones=st.just(UTC)
 )
 run_ids = st.text(min_size=1, max_size=80)
-open_orders = st.lists(record_ids, unique=True, max_size=30).map(
-    lambda ids: [OpenOrder(record_id, 0, {"record_id": record_id}) for record_id in ids]
-)
 
 
 @given(st.integers(min_value=0, max_value=2**40))

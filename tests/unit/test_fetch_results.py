@@ -12,6 +12,7 @@ import pytest
 from domain.auction import AuctionResults, OrderResult, OrderStatus
 from domain.errors import InvalidAuctionResultsError
 from tests.unit.conftest import fresh
+from tests.unit.decisions import record_decisions
 
 
 @pytest.fixture
@@ -87,10 +88,7 @@ def test_only_orders_open_at_the_run_s_start_are_submitted(
     lambda_a, post_orders, runs_bucket, orders_table, context
 ):
     post(post_orders, context, ["before", "decided", "expired"])
-    orders_table.update_item(
-        Key={"record_id": "decided"}, UpdateExpression="SET outcome = :o REMOVE open_shard",
-        ExpressionAttributeValues={":o": {"status": "accepted"}},
-    )  # fmt: skip
+    record_decisions(orders_table, ["decided"])
     orders_table.update_item(
         Key={"record_id": "expired"}, UpdateExpression="SET #t = :t, posted_at = :p",
         ExpressionAttributeNames={"#t": "ttl"}, ExpressionAttributeValues={":t": 5, ":p": 5000},
@@ -150,12 +148,7 @@ def test_a_platform_that_leaves_an_order_undecided_fails_the_attempt(
 
 def test_finding_open_orders_reads_only_the_open_ones(lambda_a, post_orders, orders_table, context):
     post(post_orders, context, [f"decided-{n}" for n in range(40)] + ["open-1", "open-2"])
-    for n in range(40):
-        orders_table.update_item(
-            Key={"record_id": f"decided-{n}"},
-            UpdateExpression="SET outcome = :o REMOVE open_shard",
-            ExpressionAttributeValues={":o": {"status": "accepted"}},
-        )  # fmt: skip
+    record_decisions(orders_table, [f"decided-{n}" for n in range(40)])
     dynamodb = lambda_a._aws()[0]
     examined: list[int] = []
     dynamodb.meta.events.register(

@@ -8,7 +8,9 @@ from typing import Any
 
 import pytest
 
+from domain.results import result_key
 from tests.unit.conftest import fresh
+from tests.unit.decisions import record_decisions
 
 
 @pytest.fixture
@@ -40,15 +42,15 @@ def test_an_open_order_is_answered_as_it_was_sent(get_order, posted, context):
 
 
 def test_a_decided_order_shows_its_outcome(get_order, posted, orders_table, context):
-    orders_table.update_item(
-        Key={"record_id": "o/1"}, UpdateExpression="SET outcome = :o REMOVE open_shard",
-        ExpressionAttributeValues={":o": {"status": "accepted", "power": 4, "run_id": "r-1"}},
-    )  # fmt: skip
+    run = record_decisions(orders_table, ["o/1"], run_id="r-1")
 
     status, body = get(get_order, context, "o/1")
 
     assert (status, body["status"]) == (200, "accepted")
-    assert body["outcome"] == {"status": "accepted", "power": 4, "run_id": "r-1"}
+    outcome = body["outcome"]
+    assert (outcome["status"], outcome["power"], outcome["run_id"]) == ("accepted", 4, "r-1")
+    assert outcome["result_key"] == result_key("o/1", day=run.started_at,
+                                               posted_at=body["posted_at"])  # fmt: skip
 
 
 def test_an_unknown_order_is_404(get_order, context):

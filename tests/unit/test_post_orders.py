@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import base64
 import json
+import math
 import time
 from decimal import Decimal
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 
 from domain.orders import MAX_EVENT_BODY_BYTES
 from tests.unit.conftest import fresh
+from tests.unit.decisions import record_decisions
 
 SEED_BATCH = [
     {"record_id": "unique_id_1", "parameter_1": "abc", "parameter_2": 4},
@@ -32,8 +35,13 @@ def post_orders(orders_table: Any) -> Any:
     return fresh("handlers.post_orders")
 
 
-def test_a_valid_batch_is_stored_with_a_24_hour_expiry(post_orders, orders_table, context):
-    before = int(time.time())
+def test_a_valid_batch_is_stored_with_a_24_hour_expiry(
+    post_orders, orders_table, context, monkeypatch
+):
+    # The handler's clock, held still: the expiry is exact, whatever the machine's load.
+    now = math.floor(time.time()) + 0.75
+    monkeypatch.setattr(post_orders, "time", SimpleNamespace(time=lambda: now,
+                                                             monotonic=time.monotonic))  # fmt: skip
 
     response = post_orders.handler(post(json.dumps(SEED_BATCH)), context)
 
@@ -45,8 +53,8 @@ def test_a_valid_batch_is_stored_with_a_24_hour_expiry(post_orders, orders_table
     assert items[0]["parameter_2"] == 4
     assert items[1]["parameter_2"] == Decimal("2.1")  # exact, never through a float
     for item in items:
-        assert before + 86_400 <= item["ttl"] <= int(time.time()) + 86_400
-        assert item["ttl"] == answer["expires_at"]
+        assert item["ttl"] == math.floor(now) + 86_400 == answer["expires_at"]
+        assert item["posted_at"] == int(now * 1000)
 
 
 def test_a_base64_encoded_body_is_decoded(post_orders, orders_table, context):
@@ -178,15 +186,6 @@ def test_a_stored_order_is_open_until_the_auction_decides_it(post_orders, orders
         assert "outcome" not in item
 
 
-def decide_in_table(table: Any, record_id: str, status: str = "accepted") -> None:
-    """What Lambda B does when the auction decided: the outcome recorded, no longer open."""
-    table.update_item(
-        Key={"record_id": record_id},
-        UpdateExpression="SET outcome = :outcome REMOVE open_shard",
-        ExpressionAttributeValues={":outcome": {"status": status, "run_id": "r"}},
-    )
-
-
 def test_resending_a_batch_rewrites_nothing(post_orders, orders_table, context):
     post_orders.handler(post(json.dumps(SEED_BATCH)), context)
     before = stored_items(orders_table)
@@ -205,7 +204,7 @@ def test_resending_a_decided_order_keeps_its_outcome_and_it_stays_out_of_the_auc
     post_orders, orders_table, context
 ):
     post_orders.handler(post(json.dumps(SEED_BATCH)), context)
-    decide_in_table(orders_table, "unique_id_1")
+    record_decisions(orders_table, ["unique_id_1"])
     before = stored_items(orders_table)
 
     response = post_orders.handler(post(json.dumps(SEED_BATCH)), context)
@@ -222,7 +221,7 @@ def test_changing_a_decided_order_is_answered_409_and_nothing_is_written(
     post_orders, orders_table, context
 ):
     post_orders.handler(post(json.dumps(SEED_BATCH)), context)
-    decide_in_table(orders_table, "unique_id_2")
+    record_decisions(orders_table, ["unique_id_2"])
     before = stored_items(orders_table)
     changed = [{**SEED_BATCH[0], "parameter_2": 5}, {**SEED_BATCH[1], "parameter_2": 9}]
 
@@ -250,7 +249,7 @@ def test_changing_an_open_order_replaces_it(post_orders, orders_table, context):
 
 def test_an_expired_order_sent_again_is_a_new_order(post_orders, orders_table, context):
     post_orders.handler(post(json.dumps(SEED_BATCH)), context)
-    decide_in_table(orders_table, "unique_id_1")
+    record_decisions(orders_table, ["unique_id_1"])
     orders_table.update_item(  # expired, not yet deleted by TTL
         Key={"record_id": "unique_id_1"}, UpdateExpression="SET #t = :past",
         ExpressionAttributeNames={"#t": "ttl"}, ExpressionAttributeValues={":past": 1},
