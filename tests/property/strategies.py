@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import strategies as st
 
 from domain.auction import OpenOrder
-from domain.orders import DEFAULT_LIMITS, RESERVED_ATTRIBUTES
+from domain.orders import DEFAULT_LIMITS, RESERVED_ATTRIBUTES, event_body_bytes
 
 # Numbers DynamoDB holds: up to 38 significant digits, magnitude 1E-130 .. <1E+126.
 storable_numbers = st.builds(
@@ -70,13 +70,15 @@ def order_batches(draw: st.DrawFn) -> list[dict[str, Any]]:
 
 @st.composite
 def full_batches(draw: st.DrawFn, max_records: int = DEFAULT_LIMITS.max_records) -> list[dict]:
-    """Batches up to the documented maxima, 10,000 records in a body of at most 4 MiB: ids
-    of any length up to the limit, made unique by a counter, and one drawn record's
-    attributes on every one (drawing 10,000 records apiece would not be affordable)."""
+    """Batches up to the documented maxima, 10,000 records in a body whose event fits
+    Lambda's payload, as the handler measures it: ids of any length up to the limit, made
+    unique by a counter, and one drawn record's attributes on every one (drawing 10,000
+    records apiece would not be affordable)."""
     stem = draw(st.text(_printable, max_size=240).map(lambda t: _at_most_bytes(t, 240)))
     attributes = draw(st.dictionaries(attribute_names, attribute_values, max_size=4))
-    record_bytes = len(to_json({"record_id": f"{stem}00000", **attributes}).encode()) + 1
-    fitting = min(max_records, (DEFAULT_LIMITS.max_body_bytes - 2) // record_bytes)
+    record = to_json({"record_id": f"{stem}00000", **attributes}) + ","
+    record_bytes = event_body_bytes(record)
+    fitting = min(max_records, (DEFAULT_LIMITS.max_event_body_bytes - 2) // record_bytes)
     size = draw(st.integers(1, fitting) | st.just(fitting))
     return [{"record_id": f"{stem}{n:05d}", **attributes} for n in range(size)]
 
