@@ -42,10 +42,15 @@ def generated_batch(size: int) -> list[dict]:
     ]
 
 
-def synthesize(outdir: Path) -> None:
-    from pipeline_app import build_app  # the CDK (and jsii) only when synthesizing
+# The Dev stage alone, apart from `make synth`'s whole app in cdk.out/.
+DEV_ASSEMBLY = Path(".build/dev.out")
 
-    build_app(outdir=str(outdir)).synth()
+
+def synthesize(outdir: Path) -> None:
+    """The Dev stage alone, as the pipeline deploys it (`make synth` makes the whole app)."""
+    from pipeline_app import build_stage_app  # the CDK (and jsii) only when synthesizing
+
+    build_stage_app("dev", outdir=str(outdir)).synth()
 
 
 def run_demo(
@@ -163,7 +168,7 @@ def _report_traces(system: LocalAuctionSystem, say: Callable[[str], None]) -> li
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assembly", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--assembly", type=Path, default=DEV_ASSEMBLY)
     parser.add_argument("--skip-synth", action="store_true", help="use the assembly as it is")
     options = parser.parse_args(argv)
     started = time.monotonic()
@@ -172,7 +177,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"[{time.monotonic() - started:5.1f}s] {line}", flush=True)
 
     if not options.skip_synth:
-        say("Synthesizing the CDK app (pipeline and dev, staging, prod stages) ...")
+        say("Synthesizing the Dev stage, as the pipeline deploys it ...")
         synthesize(options.assembly)
     say("Starting the Dev stage on moto, from its synthesized template")
     failures = run_demo(options.assembly, say)

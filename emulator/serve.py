@@ -21,7 +21,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from emulator.demo import synthesize
+from emulator.demo import DEV_ASSEMBLY, synthesize
 from emulator.report.render import REPORTS, write_report
 from emulator.report.summary import cause_line, counts_line
 from emulator.system import LocalAuctionSystem, RunOutcome
@@ -166,7 +166,7 @@ def _stop(*_: object) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--assembly", type=Path, default=Path("cdk.out"))
+    parser.add_argument("--assembly", type=Path, default=DEV_ASSEMBLY)
     parser.add_argument("--every", type=float, default=60.0, help="seconds between runs")
     parser.add_argument("--skip-synth", action="store_true")
     options = parser.parse_args(argv)

@@ -33,8 +33,8 @@ class LocalResource:
 def stage_template_path(assembly: Path, stage: str, stack: str = AUCTION_STACK) -> Path:
     """Where a stack of `stage` is in a synthesized cloud assembly (`Dev`, `Prod`, ...).
 
-    Stages sit in nested assemblies, displayed as `<pipeline stack>/<stage>`; their
-    stacks as `<pipeline stack>/<stage>/<stack>`.
+    Stages sit in nested assemblies, displayed as `<pipeline stack>/<stage>` (or `<stage>`
+    when synthesized alone); their stacks as `<pipeline stack>/<stage>/<stack>`.
     """
     manifest = json.loads((assembly / "manifest.json").read_text())
     (directory,) = [
@@ -48,7 +48,7 @@ def stage_template_path(assembly: Path, stage: str, stack: str = AUCTION_STACK) 
         artifact["properties"]["templateFile"]
         for artifact in nested["artifacts"].values()
         if artifact["type"] == "aws:cloudformation:stack"
-        and artifact["displayName"].endswith(f"/{stage}/{stack}")
+        and f"/{artifact['displayName']}".endswith(f"/{stage}/{stack}")
     ]
     return assembly / directory / template
 

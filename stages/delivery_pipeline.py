@@ -82,6 +82,22 @@ def npm_pin(package: str) -> str:
     return json.loads(PACKAGE_JSON.read_text())["devDependencies"][package]
 
 
+def deployed_stage(
+    scope: Construct,
+    settings: StageSettings,
+    pipeline: PipelineSettings,
+    stages: tuple[StageSettings, ...],
+) -> AuctionStage:
+    """`settings`' stage as the pipeline deploys it; `make demo` synthesizes it alone."""
+    return AuctionStage(
+        scope,
+        settings.name.title(),
+        settings=settings,
+        pipeline_account=pipeline.account,
+        sets_up_account=settings.name in accounts_set_up_by(stages),
+    )
+
+
 def accounts_set_up_by(stages: tuple[StageSettings, ...]) -> set[str]:
     """The stages that deploy their account's shared settings: the first in each account."""
     first: dict[str, str] = {}
@@ -138,9 +154,8 @@ class DeliveryPipelineStack(Stack):
             ),
             synth=self._synth(source),
         )
-        setting_up = accounts_set_up_by(stages)
         for settings in stages:
-            self._add_stage(settings, pipeline, source, sets_up_account=settings.name in setting_up)
+            self._add_stage(deployed_stage(self, settings, pipeline, stages), source)
         self.pipeline.build_pipeline()
         self._name_the_roles_other_accounts_trust()
         self._allow_source_to_use_connection(pipeline.connection_arn)
@@ -258,21 +273,8 @@ class DeliveryPipelineStack(Stack):
         synth.add_output_directory(EVIDENCE_DIRECTORY)
         return synth
 
-    def _add_stage(
-        self,
-        settings: StageSettings,
-        pipeline: PipelineSettings,
-        source: pipelines.CodePipelineSource,
-        *,
-        sets_up_account: bool,
-    ) -> None:
-        stage = AuctionStage(
-            self,
-            settings.name.title(),
-            settings=settings,
-            pipeline_account=pipeline.account,
-            sets_up_account=sets_up_account,
-        )
+    def _add_stage(self, stage: AuctionStage, source: pipelines.CodePipelineSource) -> None:
+        settings = stage.settings
         pre = []
         if settings.name == "prod":
             pre.append(pipelines.ManualApprovalStep(APPROVAL_ACTION, comment=PROD_APPROVAL))
