@@ -25,7 +25,7 @@ import yaml
 
 from tests.conftest import TEST_AUCTION_CONTEXT
 from tests.unit.cloudformation import EXECUTION_POLICY, resolved
-from tests.unit.iam import Request, decide, listed, normalized, readable
+from tests.unit.iam import Request, allow_statements, decide, listed, normalized, readable
 
 pytestmark = pytest.mark.synth
 PROJECT_ROOT = Path(__file__).parents[2]
@@ -247,24 +247,21 @@ def test_the_execution_role_keeps_its_policy_within_the_boundary(execution_polic
 
 def granted_actions(stacks) -> set[tuple[str, str, str]]:
     """(stack, policy, action) for every action any identity policy of the app grants."""
-    found = set()
+    found = {
+        (stack.name, logical_id, action)
+        for stack in stacks
+        for logical_id, statement in allow_statements(stack.template())
+        for action in listed(statement["Action"])
+    }
     for stack in stacks:
-        for logical_id, resource in stack.template()["Resources"].items():
-            properties = resource.get("Properties", {})
-            documents = []
-            if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-                documents.append(properties["PolicyDocument"])
-            if resource["Type"] == "AWS::IAM::Role":
-                documents += [p["PolicyDocument"] for p in properties.get("Policies", [])]
-                for arn in properties.get("ManagedPolicyArns", []):
-                    name = readable(arn).partition(":iam::aws:policy/")[2]
-                    if name:
-                        assert name in AWS_MANAGED, f"{name}: add its actions to AWS_MANAGED"
-                        found |= {(stack.name, name, a) for a in AWS_MANAGED[name]}
-            for document in documents:
-                for statement in document["Statement"]:
-                    if statement["Effect"] == "Allow":
-                        found |= {(stack.name, logical_id, a) for a in listed(statement["Action"])}
+        for resource in stack.template()["Resources"].values():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for arn in resource["Properties"].get("ManagedPolicyArns", []):
+                name = readable(arn).partition(":iam::aws:policy/")[2]
+                if name:
+                    assert name in AWS_MANAGED, f"{name}: add its actions to AWS_MANAGED"
+                    found |= {(stack.name, name, a) for a in AWS_MANAGED[name]}
     return found
 
 
