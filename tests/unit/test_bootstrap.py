@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -321,12 +322,10 @@ def pinned_cli_kms_key_id(*, customer_key_flag: bool | None, current: str | None
         f"const kmsKeyId = {expression};"
         "console.log(JSON.stringify(kmsKeyId === undefined ? null : kmsKeyId));"
     )
+    node = shutil.which("node")
+    assert node is not None, "the pinned CLI needs Node"
     printed = subprocess.run(  # noqa: S603  (node, offline, the CLI's own expression)
-        ["node", "-e", program],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=60,  # noqa: S607
+        [node, "-e", program], capture_output=True, text=True, check=True, timeout=60
     )
     return json.loads(printed.stdout)
 
