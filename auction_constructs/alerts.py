@@ -12,6 +12,7 @@ import re
 import attrs
 from aws_cdk import ArnFormat, RemovalPolicy, Stack
 from aws_cdk import aws_chatbot as chatbot
+from aws_cdk import aws_codestarnotifications as notifications
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
@@ -61,6 +62,63 @@ class AlertTargets:
         return self.email is not None or self.slack is not None
 
 
+class _Topic(sns.Topic):
+    """A topic that CodeStar Notifications may publish to only for this account.
+
+    aws-cdk-lib's own binding grants the service on the topic and its key with no condition:
+    any account's notification rule could then publish here (the confused deputy). AWS
+    documents `aws:SourceAccount` on the topic policy
+    (https://docs.aws.amazon.com/dtconsole/latest/userguide/troubleshooting.html, "I am
+    not receiving Amazon SNS notifications") and `kms:ViaService` on the key
+    (https://docs.aws.amazon.com/dtconsole/latest/userguide/set-up-sns.html, step 6). It
+    documents no `aws:SourceArn` for this service: a condition on a key the service does
+    not send would refuse every notification, silently. So `aws:SourceArn` is checked
+    if present (a notification rule, or the pipeline it watches, of this account), and
+    not asked of the key at all.
+    """
+
+    def bind_as_notification_rule_target(
+        self, _scope: Construct
+    ) -> notifications.NotificationRuleTargetConfig:
+        stack = Stack.of(self)
+        account = {"aws:SourceAccount": stack.account}
+        sources = [
+            stack.format_arn(
+                service="codestar-notifications", resource="notificationrule", resource_name="*"
+            ),
+            stack.format_arn(service="codepipeline", resource="*"),
+        ]
+        principal = iam.ServicePrincipal("codestar-notifications.amazonaws.com")
+        self.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowThisAccountsNotificationRulesToPublish",
+                principals=[principal],
+                actions=["sns:Publish"],
+                resources=[self.topic_arn],
+                conditions={
+                    "StringEquals": account,
+                    "ArnLikeIfExists": {"aws:SourceArn": sources},
+                },
+            )
+        )
+        assert self.master_key is not None
+        self.master_key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowNotificationRulesToEncryptThroughTheTopic",
+                principals=[principal],
+                actions=["kms:Decrypt", "kms:GenerateDataKey*"],
+                resources=["*"],  # in a key policy, "*" is this key
+                conditions={
+                    "StringEquals": {"kms:ViaService": f"sns.{stack.region}.amazonaws.com"},
+                    "StringEqualsIfExists": account,
+                },
+            )
+        )
+        return notifications.NotificationRuleTargetConfig(
+            target_type="SNS", target_address=self.topic_arn
+        )
+
+
 class AlertsTopic(Construct):
     """A KMS-encrypted, TLS-only SNS topic delivering to the configured targets."""
 
@@ -83,7 +141,7 @@ class AlertsTopic(Construct):
             # the create that made it rolls back.
             removal_policy=RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
         )
-        self.topic = sns.Topic(
+        self.topic = _Topic(
             self,
             "Topic",
             topic_name=topic_name,

@@ -21,6 +21,20 @@ EXECUTION_POLICY = BOOTSTRAP / "execution-policy.yaml"
 _NO_VALUE = object()
 
 
+def shipped_policy(name: str, *, account: str, region: str = "eu-west-1") -> dict[str, Any]:
+    """The document of bootstrap/execution-policy.yaml's managed policy `name`, as `account`
+    holds it once deployed."""
+    resources = yaml.safe_load(EXECUTION_POLICY.read_text())["Resources"]
+    (policy,) = [
+        r["Properties"] for r in resources.values() if r["Properties"]["ManagedPolicyName"] == name
+    ]
+    return resolved(
+        policy["PolicyDocument"],
+        conditions={},
+        values={"AWS::Partition": "aws", "AWS::Region": region, "AWS::AccountId": account},
+    )
+
+
 def shipped_templates() -> dict[str, dict[str, Any]]:
     """Every template in bootstrap/, by file name (long-form intrinsics: plain YAML)."""
     return {

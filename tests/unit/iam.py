@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 import attrs
@@ -41,6 +41,22 @@ def readable(value: Any) -> str:
 
 def listed(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
+
+
+def allow_statements(template: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """(logical id, statement) for every Allow of every identity policy in `template`: each
+    `AWS::IAM::Policy` and `AWS::IAM::ManagedPolicy`, and each role's inline policies."""
+    for logical_id, resource in template["Resources"].items():
+        properties = resource.get("Properties", {})
+        documents = []
+        if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
+            documents.append(properties["PolicyDocument"])
+        if resource["Type"] == "AWS::IAM::Role":
+            documents += [p["PolicyDocument"] for p in properties.get("Policies", [])]
+        for document in documents:
+            for statement in document["Statement"]:
+                if statement["Effect"] == "Allow":
+                    yield logical_id, statement
 
 
 def statements_of_role(template: dict[str, Any], role_prefix: str) -> set[tuple[str, str]]:
@@ -105,6 +121,18 @@ def decide(documents: Iterable[Mapping[str, Any]], request: Request) -> str:
     return "Allow" if allowed else "ImplicitDeny"
 
 
+def decide_within(
+    policies: Iterable[Mapping[str, Any]], boundary: Mapping[str, Any], request: Request
+) -> str:
+    """What an identity with these `policies` and this permissions `boundary` may do: an
+    explicit Deny in either refuses, and both must allow
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html)."""
+    decisions = {decide(policies, request), decide([boundary], request)}
+    if "Deny" in decisions:
+        return "Deny"
+    return "Allow" if decisions == {"Allow"} else "ImplicitDeny"
+
+
 def _applies(statement: Mapping[str, Any], request: Request) -> bool:
     unknown = set(statement) - {"Sid", "Effect", "Principal", "Action", "Resource", "Condition"}
     if unknown:
@@ -138,25 +166,56 @@ def _principal_matches(principal: Any, request: Request) -> bool:
     return False
 
 
+def _arn_like(actual: str, pattern: str) -> bool:
+    """ArnLike: each of the ARN's six colon-separated parts matched on its own, so that a
+    wildcard never reaches across a colon (a `*` account matches any account, no more).
+    A template's own reference (`<Bucket.Arn>`) is text, matched whole."""
+    actual_parts, pattern_parts = actual.split(":", 5), pattern.split(":", 5)
+    if len(actual_parts) != 6 or len(pattern_parts) != 6:
+        return fnmatch.fnmatchcase(actual, pattern)
+    return all(
+        fnmatch.fnmatchcase(part, wanted)
+        for part, wanted in zip(actual_parts, pattern_parts, strict=True)
+    )
+
+
 _OPERATORS = {
     "StringEquals": lambda actual, expected: actual == expected,
     "StringLike": lambda actual, expected: fnmatch.fnmatchcase(actual, expected),
     "ArnEquals": lambda actual, expected: actual == expected,
-    "ArnLike": lambda actual, expected: fnmatch.fnmatchcase(actual, expected),
+    "ArnLike": _arn_like,
     "Bool": lambda actual, expected: actual.lower() == str(expected).lower(),
     "NumericLessThan": lambda actual, expected: float(actual) < float(expected),
+}
+_NEGATED = {
+    "StringNotEquals": "StringEquals",
+    "StringNotLike": "StringLike",
+    "ArnNotEquals": "ArnEquals",
+    "ArnNotLike": "ArnLike",
 }
 
 
 def _conditions_hold(conditions: Mapping[str, Any], context: Mapping[str, str]) -> bool:
-    for operator, tests in conditions.items():
-        if operator not in _OPERATORS:
-            raise ValueError(f"this evaluator does not read the condition {operator}")
+    """Every condition holds, as IAM reads it.
+
+    A key the request does not carry fails a condition, except a negated one (nothing is
+    equal to it) and one written `...IfExists`, which hold
+    (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html).
+    """
+    for written, tests in conditions.items():
+        operator = written.removesuffix("IfExists")
+        negated = operator in _NEGATED
+        compare = _OPERATORS.get(_NEGATED.get(operator, operator))
+        if compare is None:
+            raise ValueError(f"this evaluator does not read the condition {written}")
         for key, expected in tests.items():
             actual = context.get(key)
             if actual is None:
-                return False  # a key the request does not carry fails its condition
+                if negated or written.endswith("IfExists"):
+                    continue
+                return False
             wanted = [normalized(readable(value)) for value in listed(expected)]
-            if not any(_OPERATORS[operator](normalized(actual), value) for value in wanted):
+            matched = any(compare(normalized(actual), value) for value in wanted)
+            if matched == negated:
                 return False
     return True

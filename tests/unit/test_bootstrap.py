@@ -7,6 +7,9 @@ who may assume its roles.
 
 from __future__ import annotations
 
+import json
+import re
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -112,10 +115,13 @@ def test_it_is_the_pinned_cli_s_bootstrap_of_the_same_version(shipped, tmp_path)
     assert shipped["Outputs"]["BootstrapVersion"]["Value"] == version
     assert shipped["Resources"]["CdkBootstrapVersion"]["Properties"]["Value"] == version
     assert shipped["Outputs"] == stock["Outputs"]
-    # Its own variant, and no other: the stock CLI will not overwrite it unforced.
-    variant = shipped["Parameters"]["BootstrapVariant"]
-    assert variant["AllowedValues"] == [variant["Default"]]
-    assert variant["Default"] != stock["Parameters"]["BootstrapVariant"]["Default"]
+    # Its own variant, and no other: the stock CLI will not overwrite it unforced, and a
+    # stack that still has the stock variant's name is refused (docs/deploying.md).
+    variant = shipped["Parameters"]["BootstrapVariant"]["Default"]
+    stock_variant = stock["Parameters"]["BootstrapVariant"]["Default"]
+    assert variant != stock_variant
+    assert accepted(shipped, as_documented(variant=variant))
+    assert not accepted(shipped, as_documented(variant=stock_variant))
     for section, removed in REMOVED.items():
         # Everything else the CLI's template declares is still here, under the same name:
         # a newer CLI's template with more in it fails this until it is customized again.
@@ -213,14 +219,28 @@ def test_the_deploy_role_may_read_the_app_s_parameters(shipped):
     assert decide([policy["PolicyDocument"]], other) == "ImplicitDeny"
 
 
-def rules_hold(template: dict, parameters: dict[str, Any]) -> bool:
-    """Whether CloudFormation would accept these parameters (the template's Rules)."""
+def accepted(template: dict, parameters: dict[str, Any]) -> bool:
+    """Whether CloudFormation would accept these parameters: each one's AllowedValues and
+    AllowedPattern (which each member of a list must match), then the template's Rules."""
+    return all(
+        _allowed(declared, value)
+        for name, declared in template["Parameters"].items()
+        for value in listed(parameters.get(name, declared.get("Default", "")))
+    ) and _rules_hold(template, parameters)
 
+
+def _allowed(declared: dict[str, Any], value: str) -> bool:
+    if "AllowedValues" in declared and value not in declared["AllowedValues"]:
+        return False
+    return "AllowedPattern" not in declared or bool(re.fullmatch(declared["AllowedPattern"], value))
+
+
+def _rules_hold(template: dict, parameters: dict[str, Any]) -> bool:
     def value(node: Any) -> Any:
         if isinstance(node, dict):
             ((function, arguments),) = node.items()
             if function == "Ref":
-                return parameters[arguments]
+                return parameters.get(arguments, template["Parameters"][arguments].get("Default"))
             values = [value(argument) for argument in listed(arguments)]
             if function == "Fn::Not":
                 return not values[0]
@@ -240,27 +260,92 @@ def rules_hold(template: dict, parameters: dict[str, Any]) -> bool:
     )
 
 
-def test_the_bootstrap_refuses_to_deploy_as_administrator(shipped):
-    execution = yaml.safe_load(EXECUTION_POLICY.read_text())
-    policy = execution["Resources"]["ExecutionPolicy"]["Properties"]["ManagedPolicyName"]
-    boundary = execution["Resources"]["PermissionsBoundary"]["Properties"]["ManagedPolicyName"]
-    as_documented = {
+def as_documented(**overrides: Any) -> dict[str, Any]:
+    """The parameters the CLI passes with docs/deploying.md's flags, in PROD."""
+    execution = yaml.safe_load(EXECUTION_POLICY.read_text())["Resources"]
+    policy = execution["ExecutionPolicy"]["Properties"]["ManagedPolicyName"]
+    parameters = {
         "CloudFormationExecutionPolicies": [f"arn:aws:iam::{PROD}:policy/{policy}"],
-        "InputPermissionsBoundary": boundary,
+        "InputPermissionsBoundary": policy,  # the execution role is bounded by its own policy
+        "TrustedAccounts": [PIPELINE],
         "TrustedAccountsForLookup": [""],
+        "FileAssetsBucketKmsKeyId": "AWS_MANAGED_KEY",
     }
+    if "variant" in overrides:
+        parameters["BootstrapVariant"] = overrides.pop("variant")
+    return parameters | overrides
 
-    assert rules_hold(shipped, as_documented)
+
+def test_the_bootstrap_refuses_any_execution_policy_but_the_shipped_one(shipped):
+    assert accepted(shipped, as_documented())
+    # Every AWS managed policy is refused, not only AdministratorAccess; so is a second
+    # policy beside the shipped one, and another boundary for the execution role.
+    managed = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "ReadOnlyAccess")
     for wrong in (
+        *({"CloudFormationExecutionPolicies": [f"arn:aws:iam::aws:policy/{m}"]} for m in managed),
+        {"CloudFormationExecutionPolicies": [f"arn:aws:iam::{PROD}:policy/other"]},
+        {"CloudFormationExecutionPolicies": [
+            f"arn:aws:iam::{PROD}:policy/energy-auction-cfn-execution",
+            "arn:aws:iam::aws:policy/AdministratorAccess",
+        ]},
         {"CloudFormationExecutionPolicies": [""]},
-        {"CloudFormationExecutionPolicies": ["arn:aws:iam::aws:policy/AdministratorAccess"]},
         {"InputPermissionsBoundary": ""},
+        {"InputPermissionsBoundary": "energy-auction-permissions-boundary"},
         {"TrustedAccountsForLookup": [PIPELINE]},
-    ):
-        assert not rules_hold(shipped, as_documented | wrong), wrong
+    ):  # fmt: skip
+        assert not accepted(shipped, as_documented(**wrong)), wrong
     # ... and the execution role takes exactly what it is given.
     execution_role = shipped["Resources"]["CloudFormationExecutionRole"]["Properties"]
     assert execution_role["ManagedPolicyArns"] == {"Ref": "CloudFormationExecutionPolicies"}
     assert readable(execution_role["PermissionsBoundary"]).endswith(
         ":policy/<InputPermissionsBoundary>"
     )
+
+
+def documented_bootstrap_commands() -> list[str]:
+    """Each `npx cdk bootstrap ...` command of docs/deploying.md, continuation lines joined."""
+    text = (PROJECT_ROOT / "docs" / "deploying.md").read_text().replace("\\\n", " ")
+    return [" ".join(line.split()) for line in text.splitlines() if "npx cdk bootstrap " in line]
+
+
+def pinned_cli_kms_key_id(*, customer_key_flag: bool | None, current: str | None) -> str | None:
+    """FileAssetsBucketKmsKeyId as the pinned CLI computes it (its own expression, run by
+    node); None: the CLI leaves it out, and CloudFormation takes the previous value or,
+    with --no-previous-parameters, the template's default."""
+    source = (PROJECT_ROOT / "node_modules" / "aws-cdk" / "lib" / "index.js").read_text()
+    (expression,) = re.findall(r"const kmsKeyId = (params\.kmsKeyId \?\? \(.*\));", source)
+    constants = re.findall(r"(USE_AWS_MANAGED_KEY|CREATE_NEW_KEY) = (\"[^\"]*\");", source)
+    assert {name for name, _ in constants} == {"USE_AWS_MANAGED_KEY", "CREATE_NEW_KEY"}
+    program = "".join(f"const {name} = {value};" for name, value in constants) + (
+        f"const params = {{createCustomerMasterKey: {json.dumps(customer_key_flag)} ?? undefined}};"
+        f"const currentKmsKeyId = {json.dumps(current)} ?? undefined;"
+        f"const kmsKeyId = {expression};"
+        "console.log(JSON.stringify(kmsKeyId === undefined ? null : kmsKeyId));"
+    )
+    node = shutil.which("node")
+    assert node is not None, "the pinned CLI needs Node"
+    printed = subprocess.run(  # noqa: S603  (node, offline, the CLI's own expression)
+        [node, "-e", program], capture_output=True, text=True, check=True, timeout=60
+    )
+    return json.loads(printed.stdout)
+
+
+def test_bootstrapping_again_keeps_the_staging_bucket_on_aws_s_key(shipped):
+    """`--force --no-previous-parameters` (to replace the stock variant) supplies every
+    parameter anew: the CLI leaves FileAssetsBucketKmsKeyId out once the stack has one, so
+    it would fall to the template's default, "" (CreateNewKey), and the staging bucket would
+    move to a new customer managed key. `--no-bootstrap-customer-key` keeps AWS's."""
+    bucket_key = shipped["Parameters"]["FileAssetsBucketKmsKeyId"]
+    assert bucket_key["Default"] == ""
+    assert shipped["Conditions"]["CreateNewKey"] == {
+        "Fn::Equals": ["", {"Ref": "FileAssetsBucketKmsKeyId"}]
+    }
+    again = {"current": "AWS_MANAGED_KEY"}
+    assert pinned_cli_kms_key_id(customer_key_flag=None, **again) is None  # -> the default
+    assert pinned_cli_kms_key_id(customer_key_flag=False, **again) == "AWS_MANAGED_KEY"
+
+    commands = documented_bootstrap_commands()
+    assert len(commands) >= 2  # the pipeline's account, and each stage's
+    for command in commands:
+        assert "--no-bootstrap-customer-key" in command, command
+    assert any("--force --no-previous-parameters" in c for c in commands)

@@ -5,9 +5,11 @@ only at the first deployment, as a stack rolling back. So every resource type of
 synthesized template (the pipeline's, each stage's, each `energy-auction-account`) is mapped
 to a service the execution policy allows, and every permission that the type's
 CloudFormation handler lists (the resource schemas cfn-lint ships, as in the CloudFormation
-registry) must be allowed, by the execution policy and by the boundary the execution role
-also carries, unless the app uses no feature that needs it. Every action the app's own
-roles are given must be within that boundary too, or it would be cut silently at run time.
+registry) must be named by the execution policy (the execution role's boundary too:
+tests/unit/test_iam_reach.py), unless the app uses no feature that needs it. Every action
+the app's own roles are given must be within their boundary, or it would be cut silently at
+run time. Which resources IAM actions reach, and on which conditions, test_iam_reach.py
+decides on concrete ARNs.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ import yaml
 
 from tests.conftest import TEST_AUCTION_CONTEXT
 from tests.unit.cloudformation import EXECUTION_POLICY, resolved
-from tests.unit.iam import Request, decide, listed, normalized, readable
+from tests.unit.iam import Request, allow_statements, decide, listed, normalized, readable
 
 pytestmark = pytest.mark.synth
 PROJECT_ROOT = Path(__file__).parents[2]
@@ -129,7 +131,7 @@ def execution_policy(shipped) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def boundary(shipped) -> dict[str, Any]:
+def app_boundary(shipped) -> dict[str, Any]:
     return shipped["PermissionsBoundary"]["Properties"]["PolicyDocument"]
 
 
@@ -138,10 +140,9 @@ def stacks(synthesized) -> list:
     return synthesized.stacks()
 
 
-def allows(document: dict, action: str) -> bool:
-    """Whether some Allow names `action` and no Deny refuses it on every resource.
-
-    Resources and conditions of Allows are asserted by the tests that need them.
+def names(document: dict, action: str) -> bool:
+    """Whether some Allow names `action` and no Deny refuses it on every resource: a service
+    covered at all. On which resources, and on what conditions, is for test_iam_reach.py.
     """
     naming = [
         statement
@@ -197,16 +198,12 @@ def exemption(permission: str, resource_type: str) -> str | None:
     return None
 
 
-@pytest.mark.parametrize("policy", ["execution policy", "boundary"])
-def test_every_handler_permission_of_every_resource_type_is_allowed(
-    stacks, execution_policy, boundary, policy
-):
-    document = execution_policy if policy == "execution policy" else boundary
+def test_every_handler_permission_of_every_resource_type_is_allowed(stacks, execution_policy):
     missing = sorted(
         (resource_type, permission)
         for resource_type in resource_types(stacks)
         for permission in handler_permissions(resource_type)
-        if not allows(document, permission) and exemption(permission, resource_type) is None
+        if not names(execution_policy, permission) and exemption(permission, resource_type) is None
     )
     assert missing == []
     # The registry lists handlers for nearly every type used; one without (a legacy type)
@@ -234,45 +231,31 @@ def test_the_features_left_out_are_used_by_no_template_and_the_withheld_by_no_ro
     assert without_boundary == []
 
 
-def test_the_execution_role_keeps_its_policy_within_the_boundary(execution_policy, boundary):
-    outside = [
-        action
-        for statement in execution_policy["Statement"]
-        if statement["Effect"] == "Allow"
-        for action in listed(statement["Action"])
-        if not allows(boundary, action)
-    ]
-    assert outside == []
-
-
 def granted_actions(stacks) -> set[tuple[str, str, str]]:
     """(stack, policy, action) for every action any identity policy of the app grants."""
-    found = set()
+    found = {
+        (stack.name, logical_id, action)
+        for stack in stacks
+        for logical_id, statement in allow_statements(stack.template())
+        for action in listed(statement["Action"])
+    }
     for stack in stacks:
-        for logical_id, resource in stack.template()["Resources"].items():
-            properties = resource.get("Properties", {})
-            documents = []
-            if resource["Type"] in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy"):
-                documents.append(properties["PolicyDocument"])
-            if resource["Type"] == "AWS::IAM::Role":
-                documents += [p["PolicyDocument"] for p in properties.get("Policies", [])]
-                for arn in properties.get("ManagedPolicyArns", []):
-                    name = readable(arn).partition(":iam::aws:policy/")[2]
-                    if name:
-                        assert name in AWS_MANAGED, f"{name}: add its actions to AWS_MANAGED"
-                        found |= {(stack.name, name, a) for a in AWS_MANAGED[name]}
-            for document in documents:
-                for statement in document["Statement"]:
-                    if statement["Effect"] == "Allow":
-                        found |= {(stack.name, logical_id, a) for a in listed(statement["Action"])}
+        for resource in stack.template()["Resources"].values():
+            if resource["Type"] != "AWS::IAM::Role":
+                continue
+            for arn in resource["Properties"].get("ManagedPolicyArns", []):
+                name = readable(arn).partition(":iam::aws:policy/")[2]
+                if name:
+                    assert name in AWS_MANAGED, f"{name}: add its actions to AWS_MANAGED"
+                    found |= {(stack.name, name, a) for a in AWS_MANAGED[name]}
     return found
 
 
-def test_every_action_the_app_s_roles_are_given_is_within_the_boundary(stacks, boundary):
+def test_every_action_the_app_s_roles_are_given_is_within_the_boundary(stacks, app_boundary):
     granted = granted_actions(stacks)
     assert len(granted) > 100  # the walk read the policies
 
-    cut = sorted(g for g in granted if not allows(boundary, g[2]))
+    cut = sorted(g for g in granted if not names(app_boundary, g[2]))
     assert cut == []
 
 
@@ -292,10 +275,10 @@ def test_every_role_carries_the_boundary_cdk_json_names_and_the_policy_requires(
     for stack, logical_id, role in roles:
         boundary_arn = normalized(readable(role.get("PermissionsBoundary", "none")))
         assert boundary_arn == f"arn:aws:iam::{stack.account}:policy/{name}", logical_id
-    (bounded,) = [s for s in execution_policy["Statement"] if s.get("Sid") == "BoundedRoles"]
-    required = readable(bounded["Condition"]["StringEquals"]["iam:PermissionsBoundary"])
-    assert required == f"arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/{name}"
-    assert "iam:CreateRole" in bounded["Action"]
+    for sid in ("BoundedAppRoles", "AttachTheAppsPoliciesOnly"):
+        (bounded,) = [s for s in execution_policy["Statement"] if s.get("Sid") == sid]
+        required = readable(bounded["Condition"]["StringEquals"]["iam:PermissionsBoundary"])
+        assert required == f"arn:<AWS::Partition>:iam::<AWS::AccountId>:policy/{name}"
 
 
 def test_the_app_s_names_stay_where_the_iam_statements_reach(stacks, execution_policy):
@@ -316,7 +299,13 @@ def test_the_app_s_names_stay_where_the_iam_statements_reach(stacks, execution_p
         if resource["Type"] in ("AWS::IAM::Role", "AWS::IAM::ManagedPolicy")
     ]
     assert [n for n in names if n[1] is not None and not n[1].startswith("energy-auction-")] == []
-    for sid in ("AppRoles", "AppPolicies"):
+    for sid in (
+        "BoundedAppRoles",
+        "AttachTheAppsPoliciesOnly",
+        "AppRoles",
+        "PassAppRolesToTheirServices",
+        "AppPolicies",
+    ):
         (statement,) = [s for s in execution_policy["Statement"] if s.get("Sid") == sid]
         assert readable(statement["Resource"]).endswith("/energy-auction-*")
 

@@ -23,6 +23,8 @@ from tests.unit.iam import Request, decide, normalized, readable
 pytestmark = pytest.mark.synth
 REGION = "eu-west-1"
 TLS = {"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+# SNS uses a topic's key on behalf of whoever publishes.
+THROUGH_SNS = {"kms:ViaService": f"sns.{REGION}.amazonaws.com"}
 
 
 @attrs.frozen
@@ -121,7 +123,7 @@ def _publish_to_topic(stack: Stack, principal: dict, topic: str, context: dict) 
             "AWS::SNS::TopicPolicy", "Topics", topic), request)  # fmt: skip
     key = stack.topic_key(topic)
     for action in ("kms:GenerateDataKey", "kms:Decrypt") if key else ():
-        use = Request(principal, action, key, stack.account, context)
+        use = Request(principal, action, key, stack.account, {**context, **THROUGH_SNS})
         problems += _refused("key policy", [stack.key_policy(key)], use)
         if "AWS" in principal:
             problems += _refused("role policy", stack.role_policies(principal["AWS"]), use)
@@ -147,16 +149,26 @@ def alarm_actions(stack: Stack) -> Iterator[Edge]:
             yield Edge(stack.name, f"alarm {logical_id} -> {readable(action)}", tuple(problems))
 
 
+def notification_rule_arn(account: str) -> str:
+    return f"arn:aws:codestar-notifications:{REGION}:{account}:notificationrule/0123abcd"
+
+
 def notification_rules(stack: Stack) -> Iterator[Edge]:
-    """CodeStar Notifications publishes pipeline events to each SNS target of a rule."""
+    """CodeStar Notifications publishes pipeline events to each SNS target of a rule, naming
+    the rule's account as AWS documents (aws:SourceAccount), and perhaps the rule itself."""
     for logical_id, rule in stack.of_type("AWS::CodeStarNotifications::NotificationRule"):
         for target in rule["Targets"]:
             assert target["TargetType"] == "SNS"
             topic = readable(target["TargetAddress"])
-            context = {"aws:SourceAccount": stack.account}
-            problems = _publish_to_topic(
-                stack, _service("codestar-notifications.amazonaws.com"), topic, context
-            )
+            documented = {"aws:SourceAccount": stack.account}
+            problems = []
+            for context in (
+                documented,
+                {**documented, "aws:SourceArn": notification_rule_arn(stack.account)},
+            ):
+                problems += _publish_to_topic(
+                    stack, _service("codestar-notifications.amazonaws.com"), topic, context
+                )
             yield Edge(stack.name, f"notification rule {logical_id} -> {topic}", tuple(problems))
 
 
@@ -386,6 +398,29 @@ def test_every_edge_of_this_kind_is_allowed_on_both_sides(stacks, kind):
         f"{edge.stack}: {edge.description}": edge.problems for edge in edges if edge.problems
     }
     assert refused == {}
+
+
+def test_no_other_account_s_notification_rule_may_publish_to_the_pipeline_s_alerts(stacks):
+    """The confused deputy: CodeStar Notifications acts for every account's rules."""
+    (pipeline,) = [s for s in stacks if s.name == "EnergyAuctionPipeline"]
+    (_, rule), *_ = pipeline.of_type("AWS::CodeStarNotifications::NotificationRule")
+    topic = readable(rule["Targets"][0]["TargetAddress"])
+    service = _service("codestar-notifications.amazonaws.com")
+    topic_policy = pipeline.resource_policies("AWS::SNS::TopicPolicy", "Topics", topic)
+    key_policy = [pipeline.key_policy(pipeline.topic_key(topic))]
+    other = "999999999999"
+
+    for context in (
+        {},
+        {"aws:SourceAccount": other},
+        {"aws:SourceAccount": other, "aws:SourceArn": notification_rule_arn(other)},
+        {"aws:SourceAccount": pipeline.account, "aws:SourceArn": notification_rule_arn(other)},
+    ):
+        publish = Request(service, "sns:Publish", topic, pipeline.account, {**TLS, **context})
+        assert decide(topic_policy, publish) != "Allow", context
+    for context in ({"aws:SourceAccount": other, **THROUGH_SNS}, {}):
+        use = Request(service, "kms:GenerateDataKey", pipeline.topic_key(topic), "", context)
+        assert decide(key_policy, use) != "Allow", context
 
 
 def test_the_stage_accounts_may_read_the_pipeline_artifacts_they_deploy(stacks):
