@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from moto.server import ThreadedMotoServer
 from domain.results import result_key
 from domain.runs import run_prefix
 from emulator.api_throttle import StageThrottle
-from emulator.local_api import LocalApi, proxy_body, proxy_integration
+from emulator.local_api import LocalApi, integration_timeouts, proxy_body, proxy_integration
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
 from emulator.moto_fidelity import aws_faithful
 from emulator.report.record import RunRecord
@@ -234,12 +234,23 @@ class LocalAuctionSystem:
         function = self.functions[self._API_ROUTES[event["resource"]]]
         return proxy_integration(function, event, trace=self._trace)
 
-    def serve_api(self) -> str:
-        """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL."""
+    def serve_api(self, *, clock: Callable[[], float] = time.monotonic) -> str:
+        """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL.
+
+        Throttled and timed out as the template's stage and methods declare; `clock` is the
+        one the throttling refills by (a test's own makes it independent of the machine's
+        speed).
+        """
         # The local account's credentials, as any client in this environment signs with.
         credentials = boto3.Session().get_credentials().get_frozen_credentials()
-        throttle = StageThrottle.from_template(self.template)
-        api = LocalApi(self._invoke_api, Credentials(*credentials), REGION, throttle).start()
+        throttle = StageThrottle.from_template(self.template, clock=clock)
+        api = LocalApi(
+            self._invoke_api,
+            Credentials(*credentials),
+            REGION,
+            throttle,
+            timeouts=integration_timeouts(self.template),
+        ).start()
         self._exit_stack.callback(api.stop)
         return api.url
 
