@@ -24,7 +24,7 @@ from pathlib import Path
 from emulator.demo import DEV_ASSEMBLY, synthesize
 from emulator.report.render import REPORTS, write_report
 from emulator.report.summary import cause_line, counts_line
-from emulator.system import LocalAuctionSystem, RunOutcome
+from emulator.system import ENDED, LocalAuctionSystem, RunOutcome
 from emulator.template import REGION
 
 Wait = Callable[..., RunOutcome]  # (execution_arn, timeout_seconds=...) -> the ended run
@@ -35,8 +35,10 @@ class AuctionLoop:
 
     The run's wait is asked for at most `poll_seconds` at a time (`wait` raises
     `TimeoutError` while the run goes on, as `LocalAuctionSystem.wait_for` does): a run
-    still going is asked again on the next turn. A start asked for while a run goes on
-    waits for it to end, so that each report holds one run's traces alone.
+    still going is asked again on the next turn. A run is over only when its status says
+    it ended: a wait that fails says nothing of the run, which goes on and is asked about
+    again. A start asked for while a run goes on waits for it to end, so that each report
+    holds one run's traces alone.
     """
 
     def __init__(
@@ -57,6 +59,7 @@ class AuctionLoop:
         self.poll_seconds = poll_seconds
         self._asked = False  # a start asked for while a run went on
         self._told_still_running = False
+        self._told_failed_wait = ""  # the last failure of the wait told, said once
 
     def start(self) -> None:
         """Start a run now, or as soon as the one going on ends."""
@@ -70,6 +73,7 @@ class AuctionLoop:
             self._say(f"a run could not start: {_one_line(error)}")
             return
         self._told_still_running = False
+        self._told_failed_wait = ""
         self._say(f"run {_name(self.running)} started")
 
     def follow(self) -> None:
@@ -84,12 +88,16 @@ class AuctionLoop:
                 self._say(f"run {_name(arn)} still running; the API and AWS endpoint serve on")
                 self._told_still_running = True
             return
-        except Exception as error:
-            self.running = None
-            self._say(f"run {_name(arn)} could not be followed: {_one_line(error)}")
-        else:
-            self.running = None
-            self.tell(run)
+        except Exception as error:  # the run goes on all the same: ask again next turn
+            told = _one_line(error)
+            if told != self._told_failed_wait:
+                self._say(f"run {_name(arn)} could not be followed: {told}; asking again")
+                self._told_failed_wait = told
+            return
+        if run.status not in ENDED:
+            return
+        self.running = None
+        self.tell(run)
         if self._asked:
             self._asked = False
             self.start()

@@ -48,6 +48,8 @@ from handlers.dynamodb_items import from_item
 from handlers.json_text import exact_loads
 
 SAMPLE_DOCUMENTS = 5  # documents a run's report shows; it counts them all
+# The statuses of a run that has ended (DescribeExecution); any other, it goes on.
+ENDED = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret (moto's public fake)
@@ -165,6 +167,7 @@ class LocalAuctionSystem:
         self._alerts_seen: list[dict[str, Any]] = []
         self._alerts_lock = threading.Lock()
         self._engine_log = EngineLog()
+        self.stopped_runs: list[RunOutcome] = []  # the runs still going when it closed
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -192,7 +195,39 @@ class LocalAuctionSystem:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._exit_stack.close()
+        """Stop the runs still going and wait for them to end, then close everything: a
+        run left going would call on, through the process's environment, whatever
+        endpoints come next (another system's Lambda, say)."""
+        try:
+            still_going = self.stop_runs()
+        finally:
+            self._exit_stack.close()
+        if still_going:
+            raise RuntimeError(f"runs still going after they were stopped: {still_going}")
+
+    def stop_runs(self) -> list[str]:
+        """Stop every run still going, as StopExecution does, and wait for each to end (the
+        state it is in finishes first, as in AWS); the ARNs of any still going then.
+
+        How each stopped run ended is kept in `stopped_runs`.
+        """
+        client = self._client("stepfunctions")
+        with between_invocations():
+            pages = client.get_paginator("list_executions").paginate(
+                stateMachineArn=self.state_machine_arn, statusFilter="RUNNING"
+            )
+            going = [run["executionArn"] for page in pages for run in page["executions"]]
+            for arn in going:
+                client.stop_execution(executionArn=arn, cause="the local system is closing")
+        # A task under way finishes first: at most the longest function's timeout.
+        patience = max((f.timeout_seconds for f in self.functions.values()), default=0) + 30
+        left: list[str] = []
+        for arn in going:
+            try:
+                self.stopped_runs.append(self.wait_for(arn, timeout_seconds=patience))
+            except TimeoutError:
+                left.append(arn)
+        return left
 
     # -- what the system does ------------------------------------------------------------
 
