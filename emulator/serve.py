@@ -13,13 +13,17 @@ followed, is told, and the system stays up with its data.
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import select
 import signal
+import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from emulator.demo import DEV_ASSEMBLY, synthesize
 from emulator.report.render import REPORTS, write_report
@@ -154,13 +158,70 @@ def banner(system: LocalAuctionSystem, api_url: str, aws_url: str, pid: int) -> 
     )
 
 
-def serve(loop: AuctionLoop, every: float, run_now: threading.Event) -> None:
-    """Start a run every `every` seconds and when `run_now` is set; follow the one going on."""
+class RunRequests:
+    """`kill -USR1 <pid>` asks for a run, and wakes the loop at once.
+
+    The interpreter writes each signal's number to a socket (`signal.set_wakeup_fd`) from
+    its C-level handler; the Python handler does nothing. So no lock is taken inside a
+    signal handler (one the interrupted loop holds, as `threading.Event` takes, would
+    deadlock it), and the loop, asleep in `select` on that socket, wakes when one comes.
+    Use as a context manager, from the main thread; it restores what it replaced.
+    """
+
+    def __init__(self, signum: int = signal.SIGUSR1) -> None:
+        self.signum = signum
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = -1
+        self._previous_handler: Any = signal.SIG_DFL
+
+    def __enter__(self) -> RunRequests:
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._previous_handler = signal.signal(self.signum, _noted)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        signal.signal(self.signum, self._previous_handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._reader.close()
+        self._writer.close()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, less if a signal comes; whether a run was asked for since
+        the last call (signals that came together ask for one run)."""
+        select.select([self._reader], [], [], seconds)
+        received = b""
+        while True:
+            try:
+                chunk = self._reader.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not chunk:
+                break
+            received += chunk
+        return self.signum in received
+
+
+def _noted(*_: object) -> None:
+    """SIGUSR1's Python handler: the signal is read from the wakeup socket instead."""
+
+
+def serve(loop: AuctionLoop, every: float, asked: Callable[[float], bool]) -> None:
+    """Start a run every `every` seconds and when one is `asked` for; follow the one going on.
+
+    `asked(seconds)` sleeps up to `seconds` and says whether a run was asked for
+    (`RunRequests.wait`).
+    """
     due = time.monotonic() + every
     while True:
         pause = loop.poll_seconds if loop.running else max(0.0, due - time.monotonic())
-        if run_now.wait(pause):
-            run_now.clear()
+        if asked(pause):
             loop.start()
         if time.monotonic() >= due:
             due = time.monotonic() + every
@@ -172,28 +233,42 @@ def _stop(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
+def seconds(text: str) -> float:
+    """A number of seconds above 0, for `--every` (0 or less would start runs unceasingly)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, not {text}")
+    return value
+
+
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line read; a bad one ends the process with argparse's usage and error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assembly", type=Path, default=DEV_ASSEMBLY)
-    parser.add_argument("--every", type=float, default=60.0, help="seconds between runs")
+    parser.add_argument("--every", type=seconds, default=60.0, help="seconds between runs (> 0)")
     parser.add_argument("--skip-synth", action="store_true")
-    options = parser.parse_args(argv)
-    if not options.skip_synth:
-        synthesize(options.assembly)
-    run_now = threading.Event()
-    signal.signal(signal.SIGUSR1, lambda *_: run_now.set())
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    chosen = options(argv)
+    if not chosen.skip_synth:
+        synthesize(chosen.assembly)
     signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: the endpoints closed on the way out
 
     def say(line: str) -> None:
         print(line, flush=True)
 
-    with LocalAuctionSystem(options.assembly) as system:
+    with RunRequests() as requests, LocalAuctionSystem(chosen.assembly) as system:
         say(banner(system, system.serve_api(), system.serve_aws(), os.getpid()))
-        say(f"An auction run every {options.every:g} s (make serve EVERY=<seconds>)")
+        say(f"An auction run every {chosen.every:g} s (make serve EVERY=<seconds>)")
         try:
-            serve(AuctionLoop(system, say=say), options.every, run_now)
+            serve(AuctionLoop(system, say=say), chosen.every, requests.wait)
         except KeyboardInterrupt:
-            return 0
+            say("stopping: the run going on, if any, is stopped and waited for")
     return 0
 
 
