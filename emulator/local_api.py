@@ -16,7 +16,14 @@ https://docs.aws.amazon.com/apigateway/latest/developerguide/supported-gateway-r
   of an IAM-authorised method): 414;
 - header values over 10,240 bytes in all: 431 (AWS does not document its status);
 - a body over 10 MB: 413 (`REQUEST_TOO_LARGE`);
-- more requests than the stage's throttling admits: 429 (`THROTTLED`, `api_throttle.py`).
+- more requests than the stage's throttling admits: 429 (`THROTTLED`, `api_throttle.py`);
+- an integration that has not answered within its timeout: 504 (`INTEGRATION_TIMEOUT`).
+  The timeout is the method's `Integration.TimeoutInMillis` in the template, else API
+  Gateway's default, 29,000 ms (the Integration type in the API Gateway API reference;
+  https://repost.aws/knowledge-center/api-gateway-504-errors). The function runs on, as a
+  Lambda function does after API Gateway stops waiting. AWS documents the status, not the
+  body; `{"message": "Endpoint request timed out"}` is what its callers report receiving
+  (e.g. https://github.com/aws/chalice/issues/537).
 
 Behind it, `proxy_integration` calls the function as the Lambda proxy integration does:
 an event Lambda refuses (over 6 MB) is API Gateway's 500, a function error its 502.
@@ -26,7 +33,9 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future
 from http import HTTPStatus
 from typing import Any
 from urllib.parse import unquote
@@ -52,6 +61,8 @@ URI_TOO_LONG = {"message": "Request URI too long"}
 TOO_MANY_REQUESTS = {"message": "Too Many Requests"}
 BODY_TOO_LARGE = {"message": "Request Too Long"}
 HEADERS_TOO_LARGE = {"message": "Request Header Fields Too Large"}
+TIMED_OUT = {"message": "Endpoint request timed out"}
+DEFAULT_INTEGRATION_TIMEOUT = 29.0  # seconds: API Gateway's, when the method sets none
 
 
 def proxy_integration(function: LocalFunction, event: dict[str, Any], *, trace: bool) -> dict:
@@ -82,6 +93,49 @@ def proxy_body(body: bytes | str | None) -> dict[str, Any]:
         return {"body": base64.b64encode(body).decode("ascii"), "isBase64Encoded": True}
 
 
+def integration_timeouts(template: Mapping[str, Any]) -> dict[tuple[str, str], float]:
+    """Seconds API Gateway waits for each method's integration, by (method, resource) as
+    `_resource` names it (`/orders/{record_id}`): its `TimeoutInMillis`, else the default."""
+    resources = template["Resources"]
+
+    def path(reference: Any) -> str:
+        """The resource path a `ResourceId`/`ParentId` names; the API's root is ``."""
+        if "Ref" not in reference:  # {"Fn::GetAtt": [api, "RootResourceId"]}
+            return ""
+        properties = resources[reference["Ref"]]["Properties"]
+        return f"{path(properties['ParentId'])}/{properties['PathPart']}"
+
+    timeouts = {}
+    for resource in resources.values():
+        if resource["Type"] != "AWS::ApiGateway::Method":
+            continue
+        method = resource["Properties"]
+        declared = method.get("Integration", {}).get("TimeoutInMillis")
+        seconds = DEFAULT_INTEGRATION_TIMEOUT if declared is None else float(declared) / 1000
+        timeouts[method["HttpMethod"], path(method["ResourceId"]) or "/"] = seconds
+    return timeouts
+
+
+def _answer_within(
+    seconds: float, handle: Callable[[dict[str, Any]], dict[str, Any]], event: dict[str, Any]
+) -> dict[str, Any] | None:
+    """`handle(event)`'s answer, or None if it has none within `seconds`. It runs in a thread
+    of its own, which goes on (to its end) when API Gateway stops waiting."""
+    answer: Future[dict[str, Any]] = Future()
+
+    def call() -> None:
+        try:
+            answer.set_result(handle(event))
+        except BaseException as error:  # re-raised in the request's thread
+            answer.set_exception(error)
+
+    threading.Thread(target=call, name="integration", daemon=True).start()
+    try:
+        return answer.result(timeout=seconds)
+    except TimeoutError:
+        return None
+
+
 def _resource(method: str, path: str) -> tuple[str, dict[str, str] | None] | None:
     """The API's resource for `method` on `path`, and its path parameters; None if none."""
     if method == "POST" and path == "/orders":
@@ -101,13 +155,22 @@ class LocalApi(LoopbackServer):
         credentials: Credentials,
         region: str,
         throttle: StageThrottle | None = None,
+        *,
+        timeouts: Mapping[tuple[str, str], float] | None = None,
     ) -> None:
-        """`throttle`: the stage's, from its template (`StageThrottle.from_template`)."""
+        """`throttle`: the stage's, from its template (`StageThrottle.from_template`);
+        `timeouts`: integration timeouts in seconds by (method, resource), from the template
+        (`integration_timeouts`); a method with none waits API Gateway's default."""
         self.handle = handle
         self.credentials = credentials
         self.region = region
         self.throttle = throttle
+        self.timeouts = dict(timeouts or {})
         super().__init__(type("BoundApiHandler", (_ApiHandler,), {"api": self}))
+
+    def integration_timeout(self, method: str, resource: str) -> float:
+        """Seconds API Gateway waits for `method` on `resource`'s integration."""
+        return self.timeouts.get((method, resource), DEFAULT_INTEGRATION_TIMEOUT)
 
     @property
     def url(self) -> str:
@@ -152,17 +215,20 @@ class _ApiHandler(JsonRequestHandler):
         if throttle is not None and not throttle.admit(method, resource):
             self.send_json(HTTPStatus.TOO_MANY_REQUESTS, TOO_MANY_REQUESTS)
             return
-        response = self.api.handle(
-            {
-                "httpMethod": method,
-                "path": path,
-                "resource": resource,
-                "pathParameters": parameters,
-                "headers": dict(self.headers),
-                **proxy_body(body),
-                "requestContext": {"stage": STAGE},
-            }
-        )
+        event = {
+            "httpMethod": method,
+            "path": path,
+            "resource": resource,
+            "pathParameters": parameters,
+            "headers": dict(self.headers),
+            **proxy_body(body),
+            "requestContext": {"stage": STAGE},
+        }
+        timeout = self.api.integration_timeout(method, resource)
+        response = _answer_within(timeout, self.api.handle, event)
+        if response is None:
+            self.send_json(HTTPStatus.GATEWAY_TIMEOUT, TIMED_OUT)
+            return
         self.send_json(response["statusCode"], response["body"], response.get("headers"))
 
     def _refusal_before_the_body(self, method: str) -> tuple[int, dict] | None:

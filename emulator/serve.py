@@ -13,18 +13,22 @@ followed, is told, and the system stays up with its data.
 from __future__ import annotations
 
 import argparse
+import math
 import os
+import select
 import signal
+import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from emulator.demo import DEV_ASSEMBLY, synthesize
 from emulator.report.render import REPORTS, write_report
 from emulator.report.summary import cause_line, counts_line
-from emulator.system import LocalAuctionSystem, RunOutcome
+from emulator.system import ENDED, LocalAuctionSystem, RunOutcome
 from emulator.template import REGION
 
 Wait = Callable[..., RunOutcome]  # (execution_arn, timeout_seconds=...) -> the ended run
@@ -35,8 +39,10 @@ class AuctionLoop:
 
     The run's wait is asked for at most `poll_seconds` at a time (`wait` raises
     `TimeoutError` while the run goes on, as `LocalAuctionSystem.wait_for` does): a run
-    still going is asked again on the next turn. A start asked for while a run goes on
-    waits for it to end, so that each report holds one run's traces alone.
+    still going is asked again on the next turn. A run is over only when its status says
+    it ended: a wait that fails says nothing of the run, which goes on and is asked about
+    again. A start asked for while a run goes on waits for it to end, so that each report
+    holds one run's traces alone.
     """
 
     def __init__(
@@ -57,6 +63,7 @@ class AuctionLoop:
         self.poll_seconds = poll_seconds
         self._asked = False  # a start asked for while a run went on
         self._told_still_running = False
+        self._told_failed_wait = ""  # the last failure of the wait told, said once
 
     def start(self) -> None:
         """Start a run now, or as soon as the one going on ends."""
@@ -70,6 +77,7 @@ class AuctionLoop:
             self._say(f"a run could not start: {_one_line(error)}")
             return
         self._told_still_running = False
+        self._told_failed_wait = ""
         self._say(f"run {_name(self.running)} started")
 
     def follow(self) -> None:
@@ -84,12 +92,16 @@ class AuctionLoop:
                 self._say(f"run {_name(arn)} still running; the API and AWS endpoint serve on")
                 self._told_still_running = True
             return
-        except Exception as error:
-            self.running = None
-            self._say(f"run {_name(arn)} could not be followed: {_one_line(error)}")
-        else:
-            self.running = None
-            self.tell(run)
+        except Exception as error:  # the run goes on all the same: ask again next turn
+            told = _one_line(error)
+            if told != self._told_failed_wait:
+                self._say(f"run {_name(arn)} could not be followed: {told}; asking again")
+                self._told_failed_wait = told
+            return
+        if run.status not in ENDED:
+            return
+        self.running = None
+        self.tell(run)
         if self._asked:
             self._asked = False
             self.start()
@@ -146,13 +158,70 @@ def banner(system: LocalAuctionSystem, api_url: str, aws_url: str, pid: int) -> 
     )
 
 
-def serve(loop: AuctionLoop, every: float, run_now: threading.Event) -> None:
-    """Start a run every `every` seconds and when `run_now` is set; follow the one going on."""
+class RunRequests:
+    """`kill -USR1 <pid>` asks for a run, and wakes the loop at once.
+
+    The interpreter writes each signal's number to a socket (`signal.set_wakeup_fd`) from
+    its C-level handler; the Python handler does nothing. So no lock is taken inside a
+    signal handler (one the interrupted loop holds, as `threading.Event` takes, would
+    deadlock it), and the loop, asleep in `select` on that socket, wakes when one comes.
+    Use as a context manager, from the main thread; it restores what it replaced.
+    """
+
+    def __init__(self, signum: int = signal.SIGUSR1) -> None:
+        self.signum = signum
+        self._reader, self._writer = socket.socketpair()
+        for end in (self._reader, self._writer):
+            end.setblocking(False)
+        self._previous_fd = -1
+        self._previous_handler: Any = signal.SIG_DFL
+
+    def __enter__(self) -> RunRequests:
+        self._previous_fd = signal.set_wakeup_fd(self._writer.fileno(), warn_on_full_buffer=False)
+        self._previous_handler = signal.signal(self.signum, _noted)
+        return self
+
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        error: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        signal.signal(self.signum, self._previous_handler)
+        signal.set_wakeup_fd(self._previous_fd)
+        self._reader.close()
+        self._writer.close()
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep up to `seconds`, less if a signal comes; whether a run was asked for since
+        the last call (signals that came together ask for one run)."""
+        select.select([self._reader], [], [], seconds)
+        received = b""
+        while True:
+            try:
+                chunk = self._reader.recv(4096)
+            except (BlockingIOError, InterruptedError):
+                break
+            if not chunk:
+                break
+            received += chunk
+        return self.signum in received
+
+
+def _noted(*_: object) -> None:
+    """SIGUSR1's Python handler: the signal is read from the wakeup socket instead."""
+
+
+def serve(loop: AuctionLoop, every: float, asked: Callable[[float], bool]) -> None:
+    """Start a run every `every` seconds and when one is `asked` for; follow the one going on.
+
+    `asked(seconds)` sleeps up to `seconds` and says whether a run was asked for
+    (`RunRequests.wait`).
+    """
     due = time.monotonic() + every
     while True:
         pause = loop.poll_seconds if loop.running else max(0.0, due - time.monotonic())
-        if run_now.wait(pause):
-            run_now.clear()
+        if asked(pause):
             loop.start()
         if time.monotonic() >= due:
             due = time.monotonic() + every
@@ -164,28 +233,42 @@ def _stop(*_: object) -> None:
     raise KeyboardInterrupt
 
 
-def main(argv: list[str] | None = None) -> int:
+def seconds(text: str) -> float:
+    """A number of seconds above 0, for `--every` (0 or less would start runs unceasingly)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not (value > 0 and math.isfinite(value)):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds above 0, not {text}")
+    return value
+
+
+def options(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line read; a bad one ends the process with argparse's usage and error."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--assembly", type=Path, default=DEV_ASSEMBLY)
-    parser.add_argument("--every", type=float, default=60.0, help="seconds between runs")
+    parser.add_argument("--every", type=seconds, default=60.0, help="seconds between runs (> 0)")
     parser.add_argument("--skip-synth", action="store_true")
-    options = parser.parse_args(argv)
-    if not options.skip_synth:
-        synthesize(options.assembly)
-    run_now = threading.Event()
-    signal.signal(signal.SIGUSR1, lambda *_: run_now.set())
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    chosen = options(argv)
+    if not chosen.skip_synth:
+        synthesize(chosen.assembly)
     signal.signal(signal.SIGTERM, _stop)  # as Ctrl-C: the endpoints closed on the way out
 
     def say(line: str) -> None:
         print(line, flush=True)
 
-    with LocalAuctionSystem(options.assembly) as system:
+    with RunRequests() as requests, LocalAuctionSystem(chosen.assembly) as system:
         say(banner(system, system.serve_api(), system.serve_aws(), os.getpid()))
-        say(f"An auction run every {options.every:g} s (make serve EVERY=<seconds>)")
+        say(f"An auction run every {chosen.every:g} s (make serve EVERY=<seconds>)")
         try:
-            serve(AuctionLoop(system, say=say), options.every, run_now)
+            serve(AuctionLoop(system, say=say), chosen.every, requests.wait)
         except KeyboardInterrupt:
-            return 0
+            say("stopping: the run going on, if any, is stopped and waited for")
     return 0
 
 

@@ -15,7 +15,7 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +30,7 @@ from moto.server import ThreadedMotoServer
 from domain.results import result_key
 from domain.runs import run_prefix
 from emulator.api_throttle import StageThrottle
-from emulator.local_api import LocalApi, proxy_body, proxy_integration
+from emulator.local_api import LocalApi, integration_timeouts, proxy_body, proxy_integration
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
 from emulator.moto_fidelity import aws_faithful
 from emulator.report.record import RunRecord
@@ -48,6 +48,8 @@ from handlers.dynamodb_items import from_item
 from handlers.json_text import exact_loads
 
 SAMPLE_DOCUMENTS = 5  # documents a run's report shows; it counts them all
+# The statuses of a run that has ended (DescribeExecution); any other, it goes on.
+ENDED = frozenset({"SUCCEEDED", "FAILED", "TIMED_OUT", "ABORTED"})
 FAKE_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",  # pragma: allowlist secret (moto's public fake)
@@ -165,6 +167,7 @@ class LocalAuctionSystem:
         self._alerts_seen: list[dict[str, Any]] = []
         self._alerts_lock = threading.Lock()
         self._engine_log = EngineLog()
+        self.stopped_runs: list[RunOutcome] = []  # the runs still going when it closed
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -192,7 +195,39 @@ class LocalAuctionSystem:
         return self
 
     def __exit__(self, *exc_info: object) -> None:
-        self._exit_stack.close()
+        """Stop the runs still going and wait for them to end, then close everything: a
+        run left going would call on, through the process's environment, whatever
+        endpoints come next (another system's Lambda, say)."""
+        try:
+            still_going = self.stop_runs()
+        finally:
+            self._exit_stack.close()
+        if still_going:
+            raise RuntimeError(f"runs still going after they were stopped: {still_going}")
+
+    def stop_runs(self) -> list[str]:
+        """Stop every run still going, as StopExecution does, and wait for each to end (the
+        state it is in finishes first, as in AWS); the ARNs of any still going then.
+
+        How each stopped run ended is kept in `stopped_runs`.
+        """
+        client = self._client("stepfunctions")
+        with between_invocations():
+            pages = client.get_paginator("list_executions").paginate(
+                stateMachineArn=self.state_machine_arn, statusFilter="RUNNING"
+            )
+            going = [run["executionArn"] for page in pages for run in page["executions"]]
+            for arn in going:
+                client.stop_execution(executionArn=arn, cause="the local system is closing")
+        # A task under way finishes first: at most the longest function's timeout.
+        patience = max((f.timeout_seconds for f in self.functions.values()), default=0) + 30
+        left: list[str] = []
+        for arn in going:
+            try:
+                self.stopped_runs.append(self.wait_for(arn, timeout_seconds=patience))
+            except TimeoutError:
+                left.append(arn)
+        return left
 
     # -- what the system does ------------------------------------------------------------
 
@@ -234,12 +269,23 @@ class LocalAuctionSystem:
         function = self.functions[self._API_ROUTES[event["resource"]]]
         return proxy_integration(function, event, trace=self._trace)
 
-    def serve_api(self) -> str:
-        """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL."""
+    def serve_api(self, *, clock: Callable[[], float] = time.monotonic) -> str:
+        """Serve the orders API over HTTP on loopback (SigV4 required); its /orders URL.
+
+        Throttled and timed out as the template's stage and methods declare; `clock` is the
+        one the throttling refills by (a test's own makes it independent of the machine's
+        speed).
+        """
         # The local account's credentials, as any client in this environment signs with.
         credentials = boto3.Session().get_credentials().get_frozen_credentials()
-        throttle = StageThrottle.from_template(self.template)
-        api = LocalApi(self._invoke_api, Credentials(*credentials), REGION, throttle).start()
+        throttle = StageThrottle.from_template(self.template, clock=clock)
+        api = LocalApi(
+            self._invoke_api,
+            Credentials(*credentials),
+            REGION,
+            throttle,
+            timeouts=integration_timeouts(self.template),
+        ).start()
         self._exit_stack.callback(api.stop)
         return api.url
 

@@ -16,6 +16,9 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 MAX_DATAGRAM = 65_535
+# Datagrams one drain takes off the socket at most, before it stores them: the daemon's
+# lock is never kept waiting behind a stream that does not stop.
+MAX_DRAIN = 256
 
 
 def parse_datagram(datagram: bytes) -> dict[str, Any] | None:
@@ -45,11 +48,16 @@ def _wait_readable(sock: socket.socket, seconds: float) -> None:
 class XRayDaemon:
     """Listens on a loopback UDP port, where `AWS_XRAY_DAEMON_ADDRESS` points the SDK.
 
-    A thread waits for datagrams with no lock held, then drains the socket under the lock;
-    a reader drains what is left first, under the same lock, which is never held across a
-    blocking wait. The SDK sends each document before the traced call returns, so what a
-    finished invocation sent is always read. Documents are kept by trace, so reading some
-    traces costs what they hold, not what the daemon holds.
+    A thread waits for datagrams with no lock held, then drains the socket, `MAX_DRAIN`
+    datagrams at most at a time: it receives and parses them holding only the drain lock
+    (one drain at a time), and takes the documents' lock just to store what it parsed. A
+    reader drains what is left first, until the socket is empty, then reads under the
+    documents' lock. No lock is held across a blocking wait, nor for more than one capped
+    drain, so the socket is emptied while readers read, and a reader waits for at most one
+    batch. The SDK sends each document before the traced call returns, so what a finished
+    invocation sent is always read (a drain under way is stored before a reader's begins).
+    Documents are kept by trace, so reading some traces costs what they hold, not what the
+    daemon holds.
     """
 
     def __init__(
@@ -66,7 +74,8 @@ class XRayDaemon:
         self._by_trace: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.received = 0
         self.dropped = 0  # datagrams that held no segment document
-        self._lock = threading.Lock()
+        self._lock = threading.Lock()  # the documents and counts
+        self._drain_lock = threading.Lock()  # one drain at a time
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._receive, name="xray-daemon", daemon=True)
 
@@ -92,26 +101,37 @@ class XRayDaemon:
             self._wait_readable(self._socket, 0.2)  # no lock held while it blocks
             self._drain()
 
-    def _drain(self) -> None:
-        """Keep every datagram already waiting; never blocks."""
-        with self._lock:
-            while True:
+    def _drain(self) -> int:
+        """Keep up to `MAX_DRAIN` datagrams already waiting; how many it took. Never blocks."""
+        with self._drain_lock:
+            documents = []
+            taken = 0
+            while taken < MAX_DRAIN:
                 try:
                     datagram = self._socket.recv(MAX_DATAGRAM)
                 except (BlockingIOError, InterruptedError):
-                    return
+                    break
                 except OSError:  # closed while stopping
-                    return
-                document = parse_datagram(datagram)
-                if document is None:
-                    self.dropped += 1
-                    continue
-                self.received += 1
-                self._by_trace[str(document["trace_id"])].append(document)
+                    break
+                taken += 1
+                documents.append(parse_datagram(datagram))
+            with self._lock:
+                for document in documents:
+                    if document is None:
+                        self.dropped += 1
+                        continue
+                    self.received += 1
+                    self._by_trace[str(document["trace_id"])].append(document)
+            return taken
+
+    def _drain_all(self) -> None:
+        """Keep every datagram waiting, a capped drain at a time, until none is left."""
+        while self._drain() == MAX_DRAIN:
+            pass
 
     def traces(self, trace_ids: Iterable[str]) -> dict[str, list[dict[str, Any]]]:
         """Each of these traces' documents, as received (a trace with none is left out)."""
-        self._drain()
+        self._drain_all()
         with self._lock:
             return {
                 trace: list(self._by_trace[trace]) for trace in trace_ids if trace in self._by_trace

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import shlex
+import threading
 
 import boto3
 import pytest
 
-from emulator.local_lambda import between_invocations
+from emulator.local_lambda import LocalFunction, between_invocations
 from emulator.serve import AuctionLoop, banner
 from ops.smoke_test import signed_post
 
@@ -46,26 +47,85 @@ def test_a_run_longer_than_its_wait_does_not_stop_the_loop(dev_system, tmp_path)
     assert list(tmp_path.glob("run-*.html"))
 
 
-def test_a_run_that_cannot_be_followed_is_told_and_the_system_keeps_its_data(dev_system, tmp_path):
-    lines: list[str] = []
+def executions(system) -> list[dict]:
+    """Every run the system has started, oldest first."""
+    with between_invocations():
+        client = boto3.client("stepfunctions")
+        listed = client.list_executions(stateMachineArn=system.state_machine_arn)["executions"]
+        return sorted(
+            (client.describe_execution(executionArn=e["executionArn"]) for e in listed),
+            key=lambda run: run["startDate"],
+        )
 
-    def broken_wait(execution_arn: str, timeout_seconds: float) -> None:
-        raise RuntimeError("the engine broke\n" + "x" * 5000)
+
+def test_a_run_whose_wait_fails_is_asked_about_again_and_none_starts_beside_it(
+    dev_system, tmp_path
+):
+    lines: list[str] = []
+    failures = [RuntimeError("the engine broke\n" + "x" * 5000)]
+
+    def wait_failing_once(execution_arn: str, timeout_seconds: float):
+        if failures:
+            raise failures.pop()
+        return dev_system.wait_for(execution_arn, timeout_seconds=timeout_seconds)
 
     post(dev_system, "kept-1")
-    loop = AuctionLoop(dev_system, say=lines.append, wait=broken_wait, reports=tmp_path)
+    loop = AuctionLoop(dev_system, say=lines.append, wait=wait_failing_once, reports=tmp_path)
     loop.start()
-    loop.follow()
+    first = loop.running
+    loop.follow()  # the wait fails: the run goes on all the same
 
-    assert loop.running is None
+    assert loop.running == first
     (told,) = [line for line in lines if "could not be followed" in line]
     assert "RuntimeError: the engine broke" in told
     assert len(told) < 400
     assert [order["record_id"] for order in dev_system.stored_orders()] == ["kept-1"]
-    recovered = AuctionLoop(dev_system, say=lines.append, reports=tmp_path)
-    recovered.start()
-    follow_to_the_end(recovered)
+
+    loop.start()  # the schedule, meanwhile: the next run waits for this one's end
+    assert [run["executionArn"] for run in executions(dev_system)] == [first]
+
+    follow_to_the_end(loop)  # this run to its end, then the one asked for meanwhile
+    earlier, later = executions(dev_system)
+    assert earlier["executionArn"] == first
+    assert (earlier["status"], later["status"]) == ("SUCCEEDED", "SUCCEEDED")
+    assert later["startDate"] >= earlier["stopDate"]  # one run at a time
     assert "outcome" in dev_system.stored_orders()[0]
+    assert len(list(tmp_path.glob("run-*.html"))) == 2
+
+
+def test_a_closing_system_stops_the_run_going_on_and_waits_for_its_end(local_system, monkeypatch):
+    # Lambda A holds its first call until the run is asked to stop: the run cannot end
+    # before the system closes, and nothing of it may go on after.
+    called, stopping = threading.Event(), threading.Event()
+    invoke = LocalFunction.invoke
+
+    def held(self, event, **options):
+        if self.handler.startswith("handlers.fetch_results."):
+            called.set()
+            stopping.wait()
+        return invoke(self, event, **options)
+
+    monkeypatch.setattr(LocalFunction, "invoke", held)
+    try:
+        with local_system(lambda_a={"AUCTION_READY_PROBABILITY": "1"}) as system:
+            # The system's clients, from here on, tell when a run is asked to stop.
+            boto3.setup_default_session()
+            boto3.DEFAULT_SESSION.events.register(
+                "after-call.stepfunctions.StopExecution", lambda **_: stopping.set()
+            )
+            post(system, "left-1")
+            arn = system.start_run()
+            assert called.wait(60)
+    finally:
+        stopping.set()
+        boto3.setup_default_session()
+
+    (stopped,) = system.stopped_runs
+    assert (stopped.execution_arn, stopped.status) == (arn, "ABORTED")
+    assert stopped.events[-1]["type"] == "ExecutionAborted"
+    # Lambda A's call ended within the run, which went no further.
+    assert any(event["type"] == "LambdaFunctionSucceeded" for event in stopped.events)
+    assert system.functions["handlers.store_result"].invocations == 0
 
 
 def test_a_run_that_never_gets_results_says_why_in_a_line(local_system, tmp_path, capsys):

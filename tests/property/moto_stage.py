@@ -15,11 +15,11 @@ import boto3
 from moto import mock_aws
 
 from domain.lifecycle import OPEN_ORDERS_INDEX
-from domain.orders import OPEN_SHARD, POSTED_AT
 from emulator.lambda_runtime import LambdaContext, cold_start
 from emulator.local_lambda import environment
 from emulator.moto_fidelity import aws_faithful_dynamodb
 from handlers.json_text import exact_json
+from tests.orders_table import create_orders_table
 
 TABLE, RESULTS, RUNS = "orders", "order-results", "auction-runs"
 
@@ -65,7 +65,7 @@ class MotoStage:
 
 @contextlib.contextmanager
 def moto_stage() -> Iterator[MotoStage]:
-    """The stage's table (as tests/unit/conftest.py makes it, as the template declares it)."""
+    """The stage's table, as the template declares it, and its buckets."""
     variables = {
         "ORDERS_TABLE_NAME": TABLE,
         "OPEN_ORDERS_INDEX": OPEN_ORDERS_INDEX,
@@ -73,26 +73,7 @@ def moto_stage() -> Iterator[MotoStage]:
         "RUNS_BUCKET_NAME": RUNS,
     }
     with mock_aws(), aws_faithful_dynamodb(), environment(variables):
-        boto3.client("dynamodb").create_table(
-            TableName=TABLE,
-            KeySchema=[{"AttributeName": "record_id", "KeyType": "HASH"}],
-            AttributeDefinitions=[
-                {"AttributeName": "record_id", "AttributeType": "S"},
-                {"AttributeName": OPEN_SHARD, "AttributeType": "N"},
-                {"AttributeName": POSTED_AT, "AttributeType": "N"},
-            ],
-            GlobalSecondaryIndexes=[
-                {
-                    "IndexName": OPEN_ORDERS_INDEX,
-                    "KeySchema": [
-                        {"AttributeName": OPEN_SHARD, "KeyType": "HASH"},
-                        {"AttributeName": POSTED_AT, "KeyType": "RANGE"},
-                    ],
-                    "Projection": {"ProjectionType": "ALL"},
-                }
-            ],
-            BillingMode="PAY_PER_REQUEST",
-        )
+        create_orders_table(TABLE)
         s3 = boto3.client("s3")
         for bucket in (RESULTS, RUNS):
             s3.create_bucket(

@@ -10,8 +10,8 @@ import pytest
 from moto import mock_aws
 
 from domain.lifecycle import OPEN_ORDERS_INDEX
-from domain.orders import OPEN_SHARD, POSTED_AT
 from emulator.lambda_runtime import LambdaContext, cold_start
+from tests.orders_table import create_orders_table
 
 TABLE_NAME = "orders-test"
 BUCKET_NAME = "order-results-test"
@@ -26,32 +26,11 @@ def aws() -> Iterator[None]:
 
 @pytest.fixture
 def orders_table(aws: None, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """The orders table and its open-orders index (the stage's template declares the same:
-    tests/unit/test_auction_stage.py)."""
-    dynamodb = boto3.resource("dynamodb")
-    table = dynamodb.create_table(
-        TableName=TABLE_NAME,
-        KeySchema=[{"AttributeName": "record_id", "KeyType": "HASH"}],
-        AttributeDefinitions=[
-            {"AttributeName": "record_id", "AttributeType": "S"},
-            {"AttributeName": OPEN_SHARD, "AttributeType": "N"},
-            {"AttributeName": POSTED_AT, "AttributeType": "N"},
-        ],
-        GlobalSecondaryIndexes=[
-            {
-                "IndexName": OPEN_ORDERS_INDEX,
-                "KeySchema": [
-                    {"AttributeName": OPEN_SHARD, "KeyType": "HASH"},
-                    {"AttributeName": POSTED_AT, "KeyType": "RANGE"},
-                ],
-                "Projection": {"ProjectionType": "ALL"},
-            }
-        ],
-        BillingMode="PAY_PER_REQUEST",
-    )
+    """The orders table and its open-orders index, as the stage's template declares them."""
+    create_orders_table(TABLE_NAME)
     monkeypatch.setenv("ORDERS_TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("OPEN_ORDERS_INDEX", OPEN_ORDERS_INDEX)
-    return table
+    return boto3.resource("dynamodb").Table(TABLE_NAME)
 
 
 def _bucket(name: str) -> str:

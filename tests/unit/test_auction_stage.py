@@ -9,6 +9,7 @@ from aws_cdk.assertions import Match, Template
 
 from auction_constructs.auction_workflow import CHUNK_RETRY_DELAYS, worst_task_seconds
 from domain.lifecycle import OPEN_ORDERS_INDEX
+from tests.orders_table import ORDERS_TABLE_SCHEMA
 from tests.unit.iam import listed, logical_id, readable, statements_of_role
 
 pytestmark = pytest.mark.synth
@@ -56,6 +57,14 @@ def test_open_orders_are_found_through_a_sparse_index_sorted_by_posting(dev):
         a["AttributeName"]: a["AttributeType"] for a in table["Properties"]["AttributeDefinitions"]
     }
     assert types == {"record_id": "S", "open_shard": "N", "posted_at": "N"}
+
+
+def test_the_orders_table_the_unit_and_property_tests_make_is_the_one_the_stage_declares(dev):
+    (table,) = resources(dev, "AWS::DynamoDB::Table").values()
+
+    declared = {name: table["Properties"].get(name) for name in ORDERS_TABLE_SCHEMA}
+
+    assert declared == ORDERS_TABLE_SCHEMA
 
 
 def test_the_orders_table_is_retained_in_prod_and_destroyed_in_dev(dev, prod):

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from emulator import xray_daemon
 from emulator.xray_daemon import XRayDaemon, parse_datagram
 
 HEADER = b'{"format":"json","version":1}\n'  # what the SDK's UDP emitter writes
@@ -38,7 +39,7 @@ def test_a_reader_is_answered_while_the_receiver_is_blocked_waiting():
     blocked, release, lock_held = threading.Event(), threading.Event(), []
 
     def wait_readable(_socket: socket.socket, _seconds: float) -> None:
-        lock_held.append(daemon._lock.locked())
+        lock_held.append(daemon._lock.locked() or daemon._drain_lock.locked())
         blocked.set()
         release.wait(30)
 
@@ -55,6 +56,38 @@ def test_a_reader_is_answered_while_the_receiver_is_blocked_waiting():
     finally:
         release.set()
         daemon.stop()
+
+
+@pytest.fixture
+def idle_daemon() -> Iterator[XRayDaemon]:
+    """A daemon whose receiving thread waits until the test ends: the test drains it."""
+    release = threading.Event()
+    started = XRayDaemon(wait_readable=lambda *_: release.wait(30)).start()
+    yield started
+    release.set()
+    started.stop()
+
+
+def test_a_drain_takes_at_most_its_cap_and_parses_with_the_documents_unlocked(
+    idle_daemon, monkeypatch
+):
+    daemon = idle_daemon
+    parsed_while_locked = []
+
+    def parse(datagram: bytes) -> dict | None:
+        parsed_while_locked.append(daemon._lock.locked())
+        return parse_datagram(datagram)
+
+    monkeypatch.setattr(xray_daemon, "parse_datagram", parse)
+    monkeypatch.setattr(xray_daemon, "MAX_DRAIN", 8)  # few: the socket's buffer holds them
+    for n in range(8 + 3):
+        send(daemon, HEADER + json.dumps(document(f"1-{n}")).encode())
+
+    assert daemon._drain() == 8  # then it stores them, and lets readers in
+    assert daemon.received == 8
+    assert parsed_while_locked == [False] * 8
+    # A reader drains what is left before it reads: nothing sent before is missed.
+    assert len(daemon.documents_of({f"1-{n}" for n in range(8 + 3)})) == 8 + 3
 
 
 def test_documents_are_kept_by_trace_and_read_for_the_traces_asked(daemon):
