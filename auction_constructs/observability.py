@@ -17,6 +17,7 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-m
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 import attrs
@@ -75,9 +76,11 @@ class AuctionObservability(Construct):
         failed_starts: sqs.IQueue,
         synthetic_checks_dropped: cloudwatch.IMetric,
         caller_facing: Collection[str] = (),
+        indexes: Collection[str] = (),
     ) -> None:
         """`name` names the dashboard and prefixes every alarm's name; `caller_facing`
-        names the functions a caller's requests reach (the API's)."""
+        names the functions a caller's requests reach (the API's); `indexes` names the
+        table's global secondary indexes."""
         super().__init__(scope, id_)
         self.alarm_prefix = f"{name}-"
         # The topic lets alarms publish only by name: every alarm here carries the prefix.
@@ -117,18 +120,12 @@ class AuctionObservability(Construct):
                 requests,
             ),
         ]
-        # Every operation the functions call: a throttled one is retried, then surfaces.
-        dynamodb_throttles = _throttled_requests(
-            table,
-            ["BatchGetItem", "BatchWriteItem", "TransactWriteItems", "GetItem", "UpdateItem",
-             "Query"],
-            period=SUSTAINED.period,
-        )  # fmt: skip
-        # A count, M of N: a share would need each operation's requests too, 12 metrics,
-        # beyond the 10 a metric-math alarm may use
-        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
-        # One burst throttles the table for as long as it lasts; a release that makes the
-        # functions write harder throttles it minute after minute.
+        # Every read and write the functions make, the table's and its indexes': a
+        # throttled one is retried, then surfaces.
+        dynamodb_throttles = _throttle_events(table, indexes, period=SUSTAINED.period)
+        # A count, M of N: DynamoDB publishes no count of the reads and writes it took to
+        # make a share of. One burst throttles the table for as long as it lasts; a release
+        # that makes the functions read or write harder throttles it minute after minute.
         self._alarm("Orders table throttled", dynamodb_throttles, evaluation=SUSTAINED)
         # On what arrives, not on what waits: a dead letter waits up to 14 days for a person,
         # and an alarm on the queue's depth would stay in ALARM (and fail every bake) as long.
@@ -249,28 +246,36 @@ class AuctionObservability(Construct):
         return alarm
 
 
-def _throttled_requests(
-    table: dynamodb.ITable, operations: list[str], *, period: Duration
+def _throttle_events(
+    table: dynamodb.ITable, indexes: Collection[str], *, period: Duration
 ) -> cloudwatch.MathExpression:
-    """The table's throttled requests, summed over `operations`.
+    """Every read and write DynamoDB throttled, on the table and on each of `indexes`.
 
-    DynamoDB publishes an operation's ThrottledRequests only when it throttles, so most
-    minutes some of the six have no datapoint. Each is filled with 0 before the sum, so
-    one operation throttling alone counts, whatever metric math makes of a gap (CDK's
-    `metric_throttled_requests_for_operations` sums them as they are).
+    Not ThrottledRequests: it counts a BatchWriteItem or BatchGetItem only when every item
+    in it was throttled, and the handlers' batches are mostly partly throttled, the rest
+    retried (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html).
+    The throttle events count each read or write; the TableName dimension alone leaves an
+    index's out, so each index has its own. DynamoDB publishes them only when it throttles,
+    so most minutes some have no datapoint: each is filled with 0 before the sum, so one
+    throttling alone counts, whatever metric math makes of a gap.
     """
+    sources = {"table": {"TableName": table.table_name}} | {
+        re.sub(r"\W", "_", index): {
+            "TableName": table.table_name,
+            "GlobalSecondaryIndexName": index,
+        }
+        for index in indexes
+    }
     metrics = {
-        operation.lower(): table.metric(
-            "ThrottledRequests",
-            dimensions_map={"TableName": table.table_name, "Operation": operation},
-            statistic="Sum",
-            period=period,
+        f"{source}_{kind.lower()}s": table.metric(
+            f"{kind}ThrottleEvents", dimensions_map=dimensions, statistic="Sum", period=period
         )
-        for operation in operations
+        for source, dimensions in sources.items()
+        for kind in ("Read", "Write")
     }
     return cloudwatch.MathExpression(
         expression=" + ".join(f"FILL({name}, 0)" for name in metrics),
         using_metrics=metrics,
         period=period,
-        label="Throttled requests, all operations",
+        label="Throttled reads and writes, table and indexes",
     )

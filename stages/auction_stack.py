@@ -118,6 +118,7 @@ class AuctionStack(Stack):
             failed_starts=schedule.dead_letters,
             synthetic_checks_dropped=synthetic_checks.dropped,
             caller_facing=API_FUNCTIONS,
+            indexes=[orders.open_orders_index],
         )
         if settings.gradual_release:
             alarms = observability.function_alarms

@@ -20,6 +20,7 @@ from auction_constructs.observability import (
     FAILING_PERCENT,
     MIN_REQUESTS_PER_MINUTE,
 )
+from domain.lifecycle import OPEN_ORDERS_INDEX
 from tests.unit.iam import readable
 
 pytestmark = pytest.mark.synth
@@ -84,6 +85,24 @@ def test_slow_requests_are_those_over_10_seconds(alarms):
     assert stats == {"counted": f"TC({API_SLOW_REQUEST_MS}:)", "requests": "Sum"}
 
 
+def test_the_table_alarm_counts_every_throttled_read_and_write_of_the_table_and_its_index(
+    alarms,
+):
+    alarm = alarms["orders-table-throttled"]
+    stats = [m for m in alarm["Metrics"] if "MetricStat" in m]
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+
+    assert {source(m["MetricStat"]) for m in stats} == {
+        (f"{kind}ThrottleEvents", "Sum", index)
+        for kind in ("Read", "Write")
+        for index in ("", OPEN_ORDERS_INDEX)
+    }
+    # Each filled: DynamoDB publishes a source's events only when it throttles.
+    assert expression == " + ".join(f"FILL({m['Id']}, 0)" for m in stats)
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
+
+
 @pytest.mark.parametrize("name", AT_ONCE)
 def test_an_alarm_no_caller_reaches_goes_off_at_once(alarms, name):
     alarm = alarms[name]
@@ -95,15 +114,21 @@ def test_an_alarm_no_caller_reaches_goes_off_at_once(alarms, name):
 # -- each alarm evaluated as CloudWatch would -----------------------------------------------
 
 MINUTES = 10
-Traffic = Mapping[tuple[str, str, str], Sequence[float | None]]  # (metric, stat, op) -> minutes
+# (metric, stat, its operation or index) -> a value a minute
+Traffic = Mapping[tuple[str, str, str], Sequence[float | None]]
+
+
+def source(metric_stat: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A metric as `Traffic` names it: its name, statistic, and operation or index."""
+    metric = metric_stat["Metric"]
+    dimensions = {d["Name"]: readable(d["Value"]) for d in metric.get("Dimensions", [])}
+    which = dimensions.get("GlobalSecondaryIndexName") or dimensions.get("Operation", "")
+    return metric["MetricName"], metric_stat["Stat"], which
 
 
 def _value_of(metric_stat: Mapping[str, Any], traffic: Traffic, minute: int) -> float | None:
     """A metric's datapoint in `minute`; None where it has none (the metric is not in it)."""
-    metric = metric_stat["Metric"]
-    dimensions = {d["Name"]: readable(d["Value"]) for d in metric.get("Dimensions", [])}
-    key = (metric["MetricName"], metric_stat["Stat"], dimensions.get("Operation", ""))
-    return traffic.get(key, [None] * MINUTES)[minute]
+    return traffic.get(source(metric_stat), [None] * MINUTES)[minute]
 
 
 def _evaluate(expression: str, values: Mapping[str, float | None]) -> float | None:
@@ -158,10 +183,18 @@ def api_traffic(requests: Sequence[float], failed: Sequence[float], slow=None) -
     }
 
 
-def table_throttled(per_minute: Sequence[float]) -> Traffic:
-    """Throttled writes a minute. DynamoDB publishes an operation's ThrottledRequests only
-    when it throttles: the other operations' have no datapoint."""
-    return {("ThrottledRequests", "Sum", "BatchWriteItem"): per_minute}
+def table_throttled(per_minute: Sequence[float], index: str = "", kind: str = "Write") -> Traffic:
+    """Throttled writes (or reads) a minute, on the table or an index. DynamoDB publishes
+    throttle events only when it throttles: the other sources have no datapoint."""
+    return {(f"{kind}ThrottleEvents", "Sum", index): per_minute}
+
+
+def batches_partly_throttled(per_minute: Sequence[float]) -> Traffic:
+    """Writes throttled within batches that were not throttled whole: ThrottledRequests
+    counts a BatchWriteItem only when all its items are, so it shows 0."""
+    return table_throttled(per_minute) | {
+        ("ThrottledRequests", "Sum", "BatchWriteItem"): [0.0] * MINUTES
+    }
 
 
 GATES = ("api-5xx", "api-slow-requests", "post-orders-errors", "orders-table-throttled")
@@ -202,6 +235,15 @@ def test_no_one_caller_sets_off_a_gate(alarms, case, traffic):
         ("a release that fails at low traffic", api_traffic([3.0] * MINUTES, [3.0] * MINUTES),
          {"api-5xx", "post-orders-errors"}),
         ("a release that makes the table throttle", table_throttled([5.0] * MINUTES),
+         {"orders-table-throttled"}),
+        ("a release that throttles part of each batch", batches_partly_throttled([5.0] * MINUTES),
+         {"orders-table-throttled"}),
+        ("a release that throttles the table's reads",
+         table_throttled([5.0] * MINUTES, kind="Read"), {"orders-table-throttled"}),
+        ("a release that throttles the open-orders index",
+         table_throttled([5.0] * MINUTES, index=OPEN_ORDERS_INDEX), {"orders-table-throttled"}),
+        ("... or its reads",
+         table_throttled([5.0] * MINUTES, index=OPEN_ORDERS_INDEX, kind="Read"),
          {"orders-table-throttled"}),
     ],
 )  # fmt: skip
