@@ -134,6 +134,9 @@ class AuctionStack(Stack):
                     name: alarms[name] + (client_facing if name in API_FUNCTIONS else [])
                     for name in functions.all
                 },
+                pre_traffic_checks={
+                    name: functions.add_pre_traffic_check(name).function for name in API_FUNCTIONS
+                },
             )
         NagSuppressions.add_resource_suppressions(
             workflow.state_machine,

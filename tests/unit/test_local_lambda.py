@@ -22,7 +22,7 @@ EMPTY_ANSWER = response_bytes({"statusCode": 200, "body": ""})
 
 
 def sized_answer() -> LocalFunction:
-    return LocalFunction(name="sized", arn=ARN, handler="tests.unit.sized_answer.handler",
+    return LocalFunction(name="sized", arn=ARN, handler="tests.unit.stand_in_handlers.sized",
                          environment={})  # fmt: skip
 
 
