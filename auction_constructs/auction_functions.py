@@ -6,6 +6,8 @@ fetch_results  Lambda A                query the open-orders index; write runs/*
 store_result   Lambda B                read runs/*/chunks/*; write orders/* and runs/*/outcomes/*;
                                        record outcomes (UpdateItem, GetItem)
 summarize_run  Lambda C                read and list runs/*; write runs/*/report.json
+
+In prod, a pre-traffic check per API function invokes the version being released.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from constructs import Construct
 from auction_constructs.functions import AuctionFunction, FunctionCode
 from auction_constructs.orders_table import OrdersTable
 from auction_constructs.results_bucket import ResultsBucket
+from domain.api_probes import ROUTES
 from domain.runs import RUNS_PREFIX
 
 
@@ -154,6 +157,23 @@ class AuctionFunctions(Construct):
         # (twice by default): the next comes in minutes, and one failure is one error.
         self.synthetic_check.alias.configure_async_invoke(retry_attempts=0)
         return self.synthetic_check
+
+    def add_pre_traffic_check(self, name: str) -> AuctionFunction:
+        """CodeDeploy's pre-traffic hook for the API function `name`
+        (handlers/pre_traffic_check.py), allowed to invoke the version being released and
+        nothing else; the deployment group that takes it lets it report on that group."""
+        version_arn = self.all[name].function.current_version.function_arn
+        check = AuctionFunction(
+            self,
+            f"{name.title().replace('_', '')}PreTrafficCheck",
+            handler_module="handlers.pre_traffic_check",
+            description=f"Before {ROUTES[name]} takes traffic: its new version, called directly",
+            environment={"CHECKED_VERSION_ARN": version_arn, "CHECKED_ROUTE": ROUTES[name]},
+            released=False,
+            **self._common,
+        )
+        self._allow(check, ["lambda:InvokeFunction"], [version_arn])
+        return check
 
     @staticmethod
     def _allow(function: AuctionFunction, actions: list[str], resources: list[str]) -> None:

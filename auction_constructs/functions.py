@@ -28,6 +28,9 @@ TIMEOUTS = {
     "handlers.store_result": Duration.minutes(1),  # one chunk of decisions recorded
     "handlers.summarize_run": Duration.minutes(1),
     "handlers.synthetic_check": Duration.seconds(30),
+    # A probe of a new version (at most the API functions' 28 s, a cold start included) and
+    # the retries of a refused invocation, with time left to report to CodeDeploy.
+    "handlers.pre_traffic_check": Duration.seconds(90),
 }
 
 
@@ -67,7 +70,11 @@ class AuctionFunction(Construct):
         removal_policy: RemovalPolicy,
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
+        released: bool = True,
     ) -> None:
+        """`released`: published as versions behind the `live` alias; not so a function
+        CodeDeploy runs by name during a release (a pre-traffic check), whose alias
+        nobody would call."""
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(
             self, "Logs", retention=log_retention, removal_policy=removal_policy
@@ -110,8 +117,10 @@ class AuctionFunction(Construct):
         )
         # Every caller calls the alias: a release publishes a version and moves `live` to
         # it, at once or (in prod) gradually by CodeDeploy, and can move it back.
-        self.alias = lambda_.Alias(
-            self, "Live", alias_name=ALIAS, version=self.function.current_version
+        self.alias = (
+            lambda_.Alias(self, "Live", alias_name=ALIAS, version=self.function.current_version)
+            if released
+            else None
         )
         self.timeout = TIMEOUTS[handler_module]
         NagSuppressions.add_resource_suppressions(

@@ -1,22 +1,34 @@
 """Alarms on every part of the flow, to the alerts topic, and one dashboard of it.
 
-Prod's canary and both bakes watch these alarms, so no one caller may set one off: not
-one request, nor one burst of them. A caller can make the API answer 5xx (a body whose
-event Lambda refuses; a burst the table throttles, answered 503), and slow (a batch of
-10,000 records at a cold table). So the alarms a caller's requests reach look at
-one-minute datapoints and go off on 3 of the last 5 (M of N): one request, or one burst,
-whose requests all end within API Gateway's 29 s, makes at most two; a release that
-fails makes one every minute, and is caught within the canary's 5 minutes. Those
-counting failures count them as a share of the requests, over at least 20 requests a
-minute (metric math): at low traffic one failed request is 1 in 20, not 1 in 1, while a
-release that fails every request still shows. The alarms no caller's request reaches
-(the hourly run's functions, timed-out runs, failed starts) go off on one datapoint.
+Prod's canary and both bakes watch these alarms, so no one caller may set one off with a
+request or a burst: that would roll a good release back, or fail a bake. A caller can make
+the API answer 5xx (a body whose event Lambda refuses; a burst the table throttles,
+answered 503), and slow. So the alarms a caller's requests reach look at one-minute
+datapoints and go off on 3 of the last 5 (M of N): one burst, whose requests all end within
+API Gateway's 29 s, makes at most two. Those counting failed (or slow) requests count a
+minute only when at least 3 of its requests failed and they were more than 2 % of all
+(metric math): one caller has to fail 3 requests a minute, minute after minute, and more
+than 2 % of everyone's, to set one off. The alarms no caller's request reaches (the hourly
+run's functions, timed-out runs, failed starts) go off on one datapoint.
+
+What catches a release that breaks the API depends on its traffic (docs/releasing.md):
+- any traffic, none at all included: prod's pre-traffic check calls the new version before
+  it takes a call (handlers/pre_traffic_check.py) and stops one that does not answer as
+  documented;
+- 30 requests a minute and more: the share alarms, in the canary's 10 minutes, catch what
+  shows only under traffic; at 30 a minute a release failing every call the canary gives it
+  (3 a minute), at 100 a minute one failing 30 % of them. ALARM comes about 5 minutes in:
+  3 one-minute datapoints, then CloudWatch's minute or two;
+- below that, the canary's share of calls (1 a minute at 10) is what one caller's failing
+  request looks like, and no alarm here can tell them apart; the bake and the alarms after
+  it see such a release's errors as its traffic grows.
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html)
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Collection
 
 import attrs
@@ -48,13 +60,14 @@ class Evaluation:
 AT_ONCE = Evaluation(PERIOD, datapoints=1, periods=1)
 # The alarms a caller's requests reach (see the module's docstring).
 SUSTAINED = Evaluation(Duration.minutes(1), datapoints=3, periods=5)
-# A share of failed (or slow) requests is taken over at least this many a minute.
-MIN_REQUESTS_PER_MINUTE = 20
-# The share above which requests fail: a canary takes 10 % of calls, so one that fails
-# them all shows 10 %; one failed request over the floor of 20 shows 5 %, not above it.
-FAILING_PERCENT = 5
+# A minute counts against the API when at least this many of its requests failed (or
+# were slow): fewer is what one caller's mistakes look like (see the module's docstring).
+MIN_FAILING_PER_MINUTE = 3
+# ... and they were more than this share of its requests: a canary takes 10 % of calls, so
+# a release failing more than 20 % of the calls it takes shows.
+FAILING_PERCENT = 2
 # A 10,000-record batch is written in about 2 s; a request taking 10 s is waiting on
-# something that is wrong. More than 5 % of them (as above) is a slow API.
+# something that is wrong. Slow requests count as failed ones do (as above).
 API_SLOW_REQUEST_MS = 10_000
 
 
@@ -75,9 +88,11 @@ class AuctionObservability(Construct):
         failed_starts: sqs.IQueue,
         synthetic_checks_dropped: cloudwatch.IMetric,
         caller_facing: Collection[str] = (),
+        indexes: Collection[str] = (),
     ) -> None:
         """`name` names the dashboard and prefixes every alarm's name; `caller_facing`
-        names the functions a caller's requests reach (the API's)."""
+        names the functions a caller's requests reach (the API's); `indexes` names the
+        table's global secondary indexes."""
         super().__init__(scope, id_)
         self.alarm_prefix = f"{name}-"
         # The topic lets alarms publish only by name: every alarm here carries the prefix.
@@ -117,18 +132,12 @@ class AuctionObservability(Construct):
                 requests,
             ),
         ]
-        # Every operation the functions call: a throttled one is retried, then surfaces.
-        dynamodb_throttles = _throttled_requests(
-            table,
-            ["BatchGetItem", "BatchWriteItem", "TransactWriteItems", "GetItem", "UpdateItem",
-             "Query"],
-            period=SUSTAINED.period,
-        )  # fmt: skip
-        # A count, M of N: a share would need each operation's requests too, 12 metrics,
-        # beyond the 10 a metric-math alarm may use
-        # (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-limits.html).
-        # One burst throttles the table for as long as it lasts; a release that makes the
-        # functions write harder throttles it minute after minute.
+        # Every read and write the functions make, the table's and its indexes': a
+        # throttled one is retried, then surfaces.
+        dynamodb_throttles = _throttle_events(table, indexes, period=SUSTAINED.period)
+        # A count, M of N: DynamoDB publishes no count of the reads and writes it took to
+        # make a share of. One burst throttles the table for as long as it lasts; a release
+        # that makes the functions read or write harder throttles it minute after minute.
         self._alarm("Orders table throttled", dynamodb_throttles, evaluation=SUSTAINED)
         # On what arrives, not on what waits: a dead letter waits up to 14 days for a person,
         # and an alarm on the queue's depth would stay in ALARM (and fail every bake) as long.
@@ -202,12 +211,12 @@ class AuctionObservability(Construct):
     def _share_alarm(
         self, title: str, counted: cloudwatch.IMetric, requests: cloudwatch.IMetric
     ) -> cloudwatch.Alarm:
-        """Goes off when the `counted` requests (failed, or slow) are more than
-        FAILING_PERCENT of them, each minute's requests taken as at least
-        MIN_REQUESTS_PER_MINUTE, in 3 minutes of 5."""
-        floor = MIN_REQUESTS_PER_MINUTE
+        """Goes off when, in 3 minutes of 5, at least MIN_FAILING_PER_MINUTE of the
+        minute's requests were `counted` (failed, or slow) and they were more than
+        FAILING_PERCENT of them. The share is 0 in a minute with fewer."""
+        least = MIN_FAILING_PER_MINUTE
         share = cloudwatch.MathExpression(
-            expression=f"100 * FILL(counted, 0) / IF(requests < {floor}, {floor}, requests)",
+            expression=f"IF(FILL(counted, 0) >= {least}, 100 * FILL(counted, 0) / requests, 0)",
             using_metrics={"counted": counted, "requests": requests},
             period=SUSTAINED.period,
             label=f"{title}, % of requests",
@@ -249,28 +258,36 @@ class AuctionObservability(Construct):
         return alarm
 
 
-def _throttled_requests(
-    table: dynamodb.ITable, operations: list[str], *, period: Duration
+def _throttle_events(
+    table: dynamodb.ITable, indexes: Collection[str], *, period: Duration
 ) -> cloudwatch.MathExpression:
-    """The table's throttled requests, summed over `operations`.
+    """Every read and write DynamoDB throttled, on the table and on each of `indexes`.
 
-    DynamoDB publishes an operation's ThrottledRequests only when it throttles, so most
-    minutes some of the six have no datapoint. Each is filled with 0 before the sum, so
-    one operation throttling alone counts, whatever metric math makes of a gap (CDK's
-    `metric_throttled_requests_for_operations` sums them as they are).
+    Not ThrottledRequests: it counts a BatchWriteItem or BatchGetItem only when every item
+    in it was throttled, and the handlers' batches are mostly partly throttled, the rest
+    retried (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/metrics-dimensions.html).
+    The throttle events count each read or write; the TableName dimension alone leaves an
+    index's out, so each index has its own. DynamoDB publishes them only when it throttles,
+    so most minutes some have no datapoint: each is filled with 0 before the sum, so one
+    throttling alone counts, whatever metric math makes of a gap.
     """
+    sources = {"table": {"TableName": table.table_name}} | {
+        re.sub(r"\W", "_", index): {
+            "TableName": table.table_name,
+            "GlobalSecondaryIndexName": index,
+        }
+        for index in indexes
+    }
     metrics = {
-        operation.lower(): table.metric(
-            "ThrottledRequests",
-            dimensions_map={"TableName": table.table_name, "Operation": operation},
-            statistic="Sum",
-            period=period,
+        f"{source}_{kind.lower()}s": table.metric(
+            f"{kind}ThrottleEvents", dimensions_map=dimensions, statistic="Sum", period=period
         )
-        for operation in operations
+        for source, dimensions in sources.items()
+        for kind in ("Read", "Write")
     }
     return cloudwatch.MathExpression(
         expression=" + ".join(f"FILL({name}, 0)" for name in metrics),
         using_metrics=metrics,
         period=period,
-        label="Throttled requests, all operations",
+        label="Throttled reads and writes, table and indexes",
     )

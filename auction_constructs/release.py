@@ -2,10 +2,15 @@
 
 Every function is called through its `live` alias. In dev and staging, a deployment moves
 the alias to the new version at once. In prod, CodeDeploy moves it: the API's functions
-by canary (10 % of calls for 5 minutes, then all), the hourly run's functions all at
-once (they see no calls inside 5 minutes, so a canary would prove nothing), and each
-deployment watches its alarms and rolls back by itself when one goes off
+by canary, the hourly run's functions all at once (they see no calls inside a canary's
+minutes, so a canary would prove nothing), and each deployment watches its alarms and
+rolls back by itself when one goes off
 (https://docs.aws.amazon.com/codedeploy/latest/userguide/deployment-configurations.html).
+
+Before the canary takes a call, a pre-traffic check (CodeDeploy's BeforeAllowTraffic
+hook, handlers/pre_traffic_check.py) calls the new version directly and fails the
+deployment unless it answers as documented: that catches a version broken for every call
+at any traffic, where the alarms need traffic to see anything.
 """
 
 from __future__ import annotations
@@ -14,12 +19,16 @@ from collections.abc import Mapping, Sequence
 
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_codedeploy as codedeploy
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from auction_constructs.functions import AuctionFunction
 
-CANARY = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_5_MINUTES
+# 10 % of calls for 10 minutes, then all. The alarms need 3 one-minute datapoints, and
+# CloudWatch a minute or two more: ALARM comes about 5 minutes in, the end of a 5-minute
+# canary, well inside this one (tests/unit/test_release_alarms.py).
+CANARY = codedeploy.LambdaDeploymentConfig.CANARY_10_PERCENT_10_MINUTES
 AT_ONCE = codedeploy.LambdaDeploymentConfig.ALL_AT_ONCE
 
 
@@ -34,8 +43,10 @@ class GradualRelease(Construct):
         functions: Mapping[str, AuctionFunction],
         canary: Sequence[str],
         alarms: Mapping[str, Sequence[cloudwatch.IAlarm]],
+        pre_traffic_checks: Mapping[str, lambda_.IFunction] | None = None,
     ) -> None:
-        """`canary`: the functions shifted gradually; `alarms`: each function's to watch."""
+        """`canary`: the functions shifted gradually; `alarms`: each function's to watch;
+        `pre_traffic_checks`: the hook that checks a function's new version first."""
         super().__init__(scope, id_)
         self.application = codedeploy.LambdaApplication(self, "Application")
         self.groups: dict[str, codedeploy.LambdaDeploymentGroup] = {}
@@ -51,6 +62,11 @@ class GradualRelease(Construct):
                     failed_deployment=True, deployment_in_alarm=True
                 ),
             )
+            check = (pre_traffic_checks or {}).get(name)
+            if check is not None:
+                # CDK lets the group's role invoke the hook, and the hook report on this
+                # group's deployments alone (PutLifecycleEventHookExecutionStatus).
+                self.groups[name].add_pre_hook(check)
         NagSuppressions.add_resource_suppressions(
             self,
             [
@@ -62,7 +78,13 @@ class GradualRelease(Construct):
                         "Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
                         "AWSCodeDeployRoleForLambdaLimited"
                     ],
-                }
+                },
+                {
+                    "id": "AwsSolutions-IAM5",
+                    "reason": "CDK lets CodeDeploy invoke the group's pre-traffic hook, one "
+                    "function, and (`:*`) its versions; CodeDeploy invokes it by name.",
+                    "appliesTo": [{"regex": "/^Resource::<.+PreTrafficCheck.+\\.Arn>:\\*$/"}],
+                },
             ],
             apply_to_children=True,
         )

@@ -13,7 +13,7 @@ from __future__ import annotations
 import base64
 import functools
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -71,19 +71,57 @@ class BatchLimits:
     max_event_body_bytes: int = MAX_EVENT_BODY_BYTES
     max_records: int = 10_000
     max_record_id_bytes: int = 256
+    # What one answer lists at most, with a count of all: the problems of a refused batch,
+    # the record_ids of a 409 or 503. Lambda fails a response over 6 MB (API Gateway then
+    # answers 502 and the caller learns nothing); the worst of these answers, every text in
+    # it escaped at its longest, takes under half of that (docs/api.md).
     max_problems: int = 1_000
+    max_listed_record_ids: int = 1_000
 
 
 DEFAULT_LIMITS = BatchLimits()
 
+# A problem's field and reason are at most this many bytes of UTF-8: a field names an
+# attribute, and a client's attribute names (and so the paths to them) have no length limit
+# but the body's.
+MAX_PROBLEM_TEXT_BYTES = 256
+ELLIPSIS = "\u2026"
+
+
+def shortened(text: str, limit: int = MAX_PROBLEM_TEXT_BYTES) -> str:
+    """`text`, or, over `limit` bytes of UTF-8, its start and end around an ellipsis, in
+    `limit` bytes: the end of a path says where in a long name the problem is.
+
+    >>> shortened("tags[3]"), shortened("n" * 300 + "[999]", limit=20)
+    ('tags[3]', 'nnnnnnnnnnnn…[999]')
+    """
+    if _utf8_length(text) <= limit:
+        return text
+    room = limit - _utf8_length(ELLIPSIS)
+    tail = _fitting(reversed(text), room // 3)
+    head = _fitting(text, room - sum(map(_utf8_length, tail)))
+    return "".join(head) + ELLIPSIS + "".join(reversed(tail))
+
+
+def _fitting(characters: Iterable[str], limit: int) -> list[str]:
+    """The first of `characters` that fit in `limit` bytes of UTF-8."""
+    kept: list[str] = []
+    for character in characters:
+        limit -= _utf8_length(character)
+        if limit < 0:
+            break
+        kept.append(character)
+    return kept
+
 
 @attrs.frozen
 class Problem:
-    """One broken rule: which record (None: the whole body), which field, and why."""
+    """One broken rule: which record (None: the whole body), which field, and why; the
+    field and reason `shortened`, so that an answer listing problems stays small."""
 
     record: int | None
-    field: str | None
-    reason: str
+    field: str | None = attrs.field(converter=attrs.converters.optional(shortened))
+    reason: str = attrs.field(converter=shortened)
 
     def to_dict(self) -> dict[str, Any]:
         return {"record": self.record, "field": self.field, "reason": self.reason}

@@ -13,6 +13,15 @@ Lambda's limit on a synchronous invocation's payload, 6,291,456 bytes
 call, the API's proxy events and the workflow's tasks alike: a larger one is refused with
 `RequestTooLargeException` (413) before any code runs, so it is neither an invocation
 nor an error (https://docs.aws.amazon.com/lambda/latest/api/API_Invoke.html).
+
+The response has its own 6 MB limit (the same quotas page; Lambda's error, as public reports
+quote it, names 6,291,556 bytes). A handler that returns more has run, and failed: the
+runtime cannot hand the result back, the caller gets the function error
+`Function.ResponseSizeTooLarge`, which the function's Errors metric counts (it counts the
+runtime's errors as well as the code's), and API Gateway, as for any function error,
+answers 502 `{"message": "Internal server error"}`
+(https://docs.aws.amazon.com/lambda/latest/dg/monitoring-metrics-types.html,
+https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway-errors.html).
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ from emulator.lambda_runtime import LambdaContext, cold_start
 from emulator.loopback import JsonRequestHandler, LoopbackServer
 
 MAX_PAYLOAD_BYTES = 6_291_456
+MAX_RESPONSE_BYTES = 6_291_556
+RESPONSE_TOO_LARGE = "Function.ResponseSizeTooLarge"
 
 
 class PayloadTooLargeError(Exception):
@@ -55,6 +66,26 @@ class PayloadTooLargeError(Exception):
 def payload_bytes(event: Any) -> int:
     """The size of `event` as a compact JSON payload, as a caller sends it."""
     return len(json.dumps(event, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def response_bytes(result: Any) -> int:
+    """The size of a handler's `result` as the Python runtime sends it back to Lambda.
+
+    The runtime writes JSON with the default separators; before Python 3.12 it escapes
+    every character that is not ASCII (`\\u00e9`), since then it writes them as UTF-8
+    (awslambdaric's marshaller). The larger of the two, so a result measured here fits
+    whichever the runtime does.
+    """
+    text = json.dumps(result, ensure_ascii=False)
+    utf8 = len(text.encode("utf-8", "surrogatepass"))
+    return utf8 if utf8 == len(text) else max(utf8, len(json.dumps(result)))
+
+
+RESPONSE_TOO_LARGE_ERROR = {
+    "errorMessage": "Response payload size exceeded maximum allowed payload size "
+    f"({MAX_RESPONSE_BYTES} bytes).",
+    "errorType": RESPONSE_TOO_LARGE,
+}
 
 
 # One invocation at a time: handlers read the process environment, which is shared,
@@ -118,7 +149,8 @@ class LocalFunction:
         """Run the handler on `event`: (its result or Lambda's error document, failed?).
 
         `size`: the payload's bytes as received (default: `event` as compact JSON).
-        Raises `PayloadTooLargeError` over Lambda's limit, as Lambda refuses the call.
+        Raises `PayloadTooLargeError` over Lambda's limit, as Lambda refuses the call; a
+        result over the response's limit is the function's error, as in Lambda.
         """
         size = payload_bytes(event) if size is None else size
         if size > MAX_PAYLOAD_BYTES:
@@ -134,7 +166,7 @@ class LocalFunction:
                 self._module = cold_start(module_name)
             context = LambdaContext(function_name=self.name, timeout_seconds=self.timeout_seconds)
             try:
-                return getattr(self._module, function_name)(event, context), False
+                result = getattr(self._module, function_name)(event, context)
             except Exception as error:
                 self.failures += 1
                 return {
@@ -146,6 +178,10 @@ class LocalFunction:
             finally:
                 if trace:
                     _forget_trace()
+            if response_bytes(result) > MAX_RESPONSE_BYTES:
+                self.failures += 1
+                return dict(RESPONSE_TOO_LARGE_ERROR), True
+            return result, False
 
 
 class LocalLambda(LoopbackServer):

@@ -5,6 +5,10 @@ as they were, decided ones with their outcome. 400: the batch broke rules, each 
 and nothing was written. 405: not a POST. 409: the batch changes orders the auction has
 decided. 413: over the size limits. 503: the table did not confirm every record in
 time; some may be stored, and sending the same batch again is safe.
+
+Every answer stays well within Lambda's 6 MB response: it lists at most 1,000 problems
+or record_ids, with a count of all, and each problem's texts are shortened
+(`domain.orders.BatchLimits`).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from botocore.config import Config
 from domain.errors import BatchTooLargeError, DecidedOrderChangedError, InvalidBatchError
 from domain.expiry import expires_at
 from domain.lifecycle import WritePlan, plan_writes
-from domain.orders import OrderBatch, parse_order_batch
+from domain.orders import DEFAULT_LIMITS, OrderBatch, parse_order_batch
 from handlers import aws_clients, observability
 from handlers.api_events import answer, body_of, logged, wrong_method
 from handlers.backoff import Backoff
@@ -67,9 +71,9 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     try:
         return _store(batch, context, Backoff.until(deadline))
     except ReadIncompleteError:
-        return logged(context, ROUTE, _unconfirmed(batch.record_ids))
+        return logged(context, ROUTE, not_confirmed(batch.record_ids))
     except DecidedOrderChangedError as error:
-        return logged(context, ROUTE, _decided_changed(error.record_ids, stored=0))
+        return logged(context, ROUTE, decided_changed(error.record_ids, stored=0))
 
 
 def _store(batch: OrderBatch, context: Any, backoff: Backoff) -> dict[str, Any]:
@@ -87,10 +91,10 @@ def _store(batch: OrderBatch, context: Any, backoff: Backoff) -> dict[str, Any]:
     unwritten = amended.unwritten + new.unwritten
     if amended.decided:
         stored = plan.stored - len(amended.decided) - len(unwritten)
-        answer_409 = _decided_changed(amended.decided, stored=stored, unconfirmed=unwritten)
+        answer_409 = decided_changed(amended.decided, stored=stored, unconfirmed=unwritten)
         return logged(context, ROUTE, answer_409, **fields)
     if unwritten:
-        return logged(context, ROUTE, _unconfirmed(unwritten), **fields)
+        return logged(context, ROUTE, not_confirmed(unwritten), **fields)
     body = {
         "stored": plan.stored,
         "unchanged": len(plan.unchanged),
@@ -110,25 +114,36 @@ def _problems(error: InvalidBatchError) -> dict[str, Any]:
     }
 
 
-def _decided_changed(
+def decided_changed(
     record_ids: tuple[str, ...], *, stored: int, unconfirmed: tuple[str, ...] = ()
 ) -> dict[str, Any]:
+    """409: the batch changes orders the auction decided (`record_ids`)."""
     message = "the auction has decided these orders, which cannot change; " + (
         "nothing was stored" if stored == 0 else f"the batch's other {stored} record(s) were stored"
     )
-    body = {"message": message, "record_ids": list(record_ids)}
+    body = {"message": message, "decided_count": len(record_ids), "record_ids": _listed(record_ids)}
     if unconfirmed:  # not confirmed in time either: the client sends them again
-        body["unconfirmed_record_ids"] = list(unconfirmed)
+        body |= {
+            "unconfirmed_count": len(unconfirmed),
+            "unconfirmed_record_ids": _listed(unconfirmed),
+        }
     return answer(409, body)
 
 
-def _unconfirmed(record_ids: tuple[str, ...]) -> dict[str, Any]:
+def not_confirmed(record_ids: tuple[str, ...]) -> dict[str, Any]:
+    """503: the table did not confirm these records in time."""
     return answer(
         503,
         {
             "message": "the orders table did not confirm every record in time; "
             "send the same batch again (it is safe to repeat)",
-            "unconfirmed_record_ids": list(record_ids),
+            "unconfirmed_count": len(record_ids),
+            "unconfirmed_record_ids": _listed(record_ids),
         },
         **{"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
+
+
+def _listed(record_ids: tuple[str, ...]) -> list[str]:
+    """The first of `record_ids`, as many as an answer lists (its count says how many)."""
+    return list(record_ids[: DEFAULT_LIMITS.max_listed_record_ids])

@@ -22,16 +22,10 @@ import botocore.session
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 
+from domain.api_probes import REFUSED_BATCH, refused_as_documented
 from handlers import observability
 
 observability.install_tracing()
-
-REFUSED_BATCH = b'[{"record_id": "synthetic-check", "ttl": 1}]'
-EXPECTED_PROBLEM = {
-    "record": 0,
-    "field": "ttl",
-    "reason": "is set by the service and may not be sent",
-}
 
 
 # Tried again, a moment later, when the API could not be reached or refused the
@@ -70,7 +64,7 @@ def handler(event: Any, context: Any) -> dict[str, Any]:
         # Raising would let that caller set off the alarm that rolls a release back.
         observability.log_request(context, "synthetic check throttled: no verdict", status=status)
         return {"status": status, "verdict": "none: throttled"}
-    if status != 400 or EXPECTED_PROBLEM not in answer.get("problems", []):
+    if not refused_as_documented(status, answer):
         raise SyntheticCheckError(f"POST {url} answered {status} {answer}, not the documented 400")
     observability.log_request(context, "synthetic check passed", status=status)
     return {"status": status}

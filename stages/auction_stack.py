@@ -118,6 +118,7 @@ class AuctionStack(Stack):
             failed_starts=schedule.dead_letters,
             synthetic_checks_dropped=synthetic_checks.dropped,
             caller_facing=API_FUNCTIONS,
+            indexes=[orders.open_orders_index],
         )
         if settings.gradual_release:
             alarms = observability.function_alarms
@@ -132,6 +133,9 @@ class AuctionStack(Stack):
                 alarms={
                     name: alarms[name] + (client_facing if name in API_FUNCTIONS else [])
                     for name in functions.all
+                },
+                pre_traffic_checks={
+                    name: functions.add_pre_traffic_check(name).function for name in API_FUNCTIONS
                 },
             )
         NagSuppressions.add_resource_suppressions(

@@ -132,8 +132,10 @@ def test_turning_the_layer_flag_on_renames_every_function_so_each_publishes_once
         for r in prod_templates["unchanged"]["Resources"].values()
         if r["Type"] == "AWS::Lambda::Function"
     ]
+    # CodeDeploy's pre-traffic checks publish no version, and are renamed all the same.
+    released = [f for f in functions if f["Handler"] != "handlers.pre_traffic_check.handler"]
 
-    assert len(functions) == 6
+    assert len(released) == 6
     assert all(re.search(r" version-hash:[0-9a-f]{32}$", f["Description"]) for f in functions)
 
 

@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from domain.orders import MAX_EVENT_BODY_BYTES
+from domain.orders import MAX_EVENT_BODY_BYTES, MAX_PROBLEM_TEXT_BYTES
+from emulator.local_lambda import response_bytes
 from tests.unit.conftest import fresh
 from tests.unit.decisions import record_decisions
 
@@ -119,6 +120,26 @@ def test_a_bad_batch_is_answered_400_naming_the_problem_and_nothing_is_written(
         for p in problems
     ), problems
     assert stored_items(orders_table) == []
+
+
+def test_a_long_name_over_many_bad_numbers_is_answered_in_little_room(post_orders, context):
+    # A body of 67 kB once made a 60 MB answer: each problem repeated the whole name,
+    # Lambda failed the response, and API Gateway answered 502.
+    name = "n" * 60_000
+    body = f'[{{"record_id": "a", "{name}": [{", ".join(["1e400"] * 1_000)}]}}]'
+
+    response = post_orders.handler(post(body), context)
+
+    assert response["statusCode"] == 400
+    assert response_bytes(response) < 2_000_000
+    answer = json.loads(response["body"])
+    assert (answer["problem_count"], len(answer["problems"])) == (1_000, 1_000)
+    last = answer["problems"][-1]
+    assert len(last["field"].encode()) == MAX_PROBLEM_TEXT_BYTES
+    head, tail = last["field"].split("…")
+    assert set(head) == {"n"}
+    assert tail.endswith("n[999]")  # which element is wrong
+    assert last["reason"] == "is larger than DynamoDB can store (1E+126 and beyond)"
 
 
 def test_one_bad_record_keeps_the_good_ones_out_too(post_orders, orders_table, context):
@@ -229,7 +250,7 @@ def test_changing_a_decided_order_is_answered_409_and_nothing_is_written(
 
     assert response["statusCode"] == 409
     answer = json.loads(response["body"])
-    assert answer["record_ids"] == ["unique_id_2"]
+    assert (answer["decided_count"], answer["record_ids"]) == (1, ["unique_id_2"])
     assert "nothing was stored" in answer["message"]
     assert stored_items(orders_table) == before
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from emulator.lambda_runtime import LambdaContext
+from emulator.local_lambda import response_bytes
 from handlers.table_writer import TRANSACTION_BYTES, _transactions
 from tests.faults import all_unprocessed, error_response, on_client, unprocessed_keys
 from tests.unit.conftest import fresh
@@ -152,6 +153,26 @@ def test_reads_that_never_complete_are_answered_503_and_nothing_is_written(
     assert response["statusCode"] == 503
     assert len(json.loads(response["body"])["unconfirmed_record_ids"]) == len(BATCH)
     assert orders_table.scan(Select="COUNT")["Count"] == 0
+
+
+def test_a_503_for_a_large_batch_lists_its_first_record_ids_and_fits_lambda_s_response(
+    post_orders, orders_table
+):
+    # 7,622 records of 64 four-byte characters once made a 6.9 MB answer, which Lambda
+    # fails (API Gateway's 502): each id takes 14 bytes a character in it.
+    batch = [{"record_id": f"{n:04d}" + "😀" * 63} for n in range(7_622)]
+    on_client(dynamodb_client(post_orders), "BatchGetItem", unprocessed_keys)
+    context = LambdaContext(timeout_seconds=post_orders.WORST_CALL_SECONDS + 1.5)
+
+    body = json.dumps(batch, ensure_ascii=False)  # UTF-8, as a client sends it
+
+    response = post_orders.handler({"httpMethod": "POST", "body": body}, context)
+
+    assert response["statusCode"] == 503
+    assert response_bytes(response) < 1_000_000
+    answer = json.loads(response["body"])
+    assert answer["unconfirmed_count"] == 7_622
+    assert answer["unconfirmed_record_ids"] == [r["record_id"] for r in batch[:1_000]]
 
 
 def test_an_open_order_decided_while_it_is_being_changed_keeps_its_decision(

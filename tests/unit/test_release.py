@@ -8,13 +8,15 @@ import json
 import pytest
 
 from auction_constructs.functions import ALIAS
+from domain.api_probes import ROUTES
 from stages.auction_stack import API_FUNCTIONS
 from tests.unit.iam import listed, readable
 
 pytestmark = pytest.mark.synth
 STAGES = ("Dev", "Staging", "Prod")
 REGION = "eu-west-1"
-CANARY = "CodeDeployDefault.LambdaCanary10Percent5Minutes"
+CANARY = "CodeDeployDefault.LambdaCanary10Percent10Minutes"
+HOOK_HANDLER = "handlers.pre_traffic_check.handler"
 AT_ONCE = "CodeDeployDefault.LambdaAllAtOnce"
 
 
@@ -48,8 +50,18 @@ def aliases_by_function(template: dict) -> dict[str, str]:
     }
 
 
+def released_functions(template: dict) -> dict[str, dict]:
+    """Every function but CodeDeploy's hooks, which CodeDeploy runs by name: tools of a
+    release, not released themselves."""
+    return {
+        name: function
+        for name, function in of_type(template, "AWS::Lambda::Function").items()
+        if function["Handler"] != HOOK_HANDLER
+    }
+
+
 def test_every_function_is_a_published_version_behind_its_live_alias(stage):
-    functions = of_type(stage, "AWS::Lambda::Function")
+    functions = released_functions(stage)
     versions = of_type(stage, "AWS::Lambda::Version")
     aliases = of_type(stage, "AWS::Lambda::Alias")
 
@@ -62,7 +74,7 @@ def test_every_function_is_a_published_version_behind_its_live_alias(stage):
 
 def test_every_caller_calls_the_alias_never_the_function_itself(stage):
     aliases = set(aliases_by_function(stage).values())
-    functions = set(of_type(stage, "AWS::Lambda::Function"))
+    functions = set(released_functions(stage))
     called = []
 
     for machine in of_type(stage, "AWS::StepFunctions::StateMachine").values():
@@ -78,13 +90,18 @@ def test_every_caller_calls_the_alias_never_the_function_itself(stage):
             called.append(target)
     for permission in of_type(stage, "AWS::Lambda::Permission").values():
         called.append(logical(readable(permission["FunctionName"])))
+    checks = pre_traffic_checks(stage)
+    check_roles = {f"<{logical(readable(check['Role']))}>" for check in checks.values()}
     for policy in of_type(stage, "AWS::IAM::Policy").values():
+        if {readable(role) for role in policy["Roles"]} <= check_roles:
+            continue  # a pre-traffic check calls the version it checks (tested below)
         for statement in policy["PolicyDocument"]["Statement"]:
             if "lambda:InvokeFunction" in listed(statement["Action"]):
                 called += [logical(readable(r)) for r in listed(statement["Resource"])]
 
     assert called
-    assert set(called) <= aliases, set(called) - aliases
+    # CodeDeploy calls its hooks by name (tested below); everyone else calls an alias.
+    assert set(called) - set(checks) <= aliases, set(called) - aliases
 
 
 def handler_name(function: dict) -> str:
@@ -116,7 +133,7 @@ def alarm_names(template: dict, group: dict) -> set[str]:
 
 def test_prod_releases_each_function_with_codedeploy_rolling_back_on_its_alarms(prod):
     groups = deployment_groups(prod)
-    functions = {handler_name(f) for f in of_type(prod, "AWS::Lambda::Function").values()}
+    functions = {handler_name(f) for f in released_functions(prod).values()}
 
     assert set(groups) == functions
     for name, group in groups.items():
@@ -143,11 +160,86 @@ def test_the_api_s_canary_watches_what_a_client_meets(prod, function):
     }
 
 
+def pre_traffic_checks(template: dict) -> dict[str, dict]:
+    """Each pre-traffic hook's logical id -> its function's properties."""
+    return {
+        name: function
+        for name, function in of_type(template, "AWS::Lambda::Function").items()
+        if function["Handler"] == HOOK_HANDLER
+    }
+
+
+def aliases_released(template: dict) -> dict[str, dict]:
+    """The function each CodeDeploy-released alias serves -> the alias's resource."""
+    functions = of_type(template, "AWS::Lambda::Function")
+    return {
+        handler_name(functions[logical(readable(alias["Properties"]["FunctionName"]))]): alias
+        for alias in template["Resources"].values()
+        if alias["Type"] == "AWS::Lambda::Alias" and "UpdatePolicy" in alias
+    }
+
+
+def grants_of(template: dict, role: str) -> set[tuple[str, str]]:
+    """What the role's own policies allow, (action, resource), logs and X-Ray aside."""
+    return {
+        (action, readable(resource))
+        for policy in of_type(template, "AWS::IAM::Policy").values()
+        if f"<{role}>" in [readable(r) for r in policy["Roles"]]
+        for statement in policy["PolicyDocument"]["Statement"]
+        for action in listed(statement["Action"])
+        for resource in listed(statement["Resource"])
+        if not action.startswith(("xray:", "logs:"))
+    }
+
+
+def test_each_api_function_s_new_version_is_checked_before_it_takes_traffic(prod):
+    checks = pre_traffic_checks(prod)
+    hooked = {}
+    for name, alias in aliases_released(prod).items():
+        update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+        if "BeforeAllowTrafficHook" not in update:
+            continue
+        check = checks[logical(readable(update["BeforeAllowTrafficHook"]))]
+        variables = check["Environment"]["Variables"]
+        # The version the alias moves to, as the same update publishes it.
+        assert readable(variables["CHECKED_VERSION_ARN"]) == readable(
+            alias["Properties"]["FunctionVersion"]
+        ).replace(".Version>", ">")
+        hooked[name] = variables["CHECKED_ROUTE"]
+
+    assert hooked == ROUTES
+    assert len(checks) == len(ROUTES)
+
+
+def test_a_pre_traffic_check_may_invoke_its_version_and_report_on_its_group_alone(prod):
+    groups = of_type(prod, "AWS::CodeDeploy::DeploymentGroup")
+    for name, alias in aliases_released(prod).items():
+        update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
+        if name not in ROUTES:
+            continue
+        hook = logical(readable(update["BeforeAllowTrafficHook"]))
+        check = pre_traffic_checks(prod)[hook]
+        group = logical(readable(update["DeploymentGroupName"]))
+        version = readable(check["Environment"]["Variables"]["CHECKED_VERSION_ARN"])
+
+        granted = grants_of(prod, logical(readable(check["Role"])))
+        application = logical(readable(groups[group]["ApplicationName"]))
+
+        assert ("lambda:InvokeFunction", version) in granted
+        ((action, arn),) = granted - {("lambda:InvokeFunction", version)}
+        assert action == "codedeploy:PutLifecycleEventHookExecutionStatus"
+        assert arn.endswith(f":deploymentgroup:<{application}>/<{group}>")
+        # CodeDeploy's role for that group may run the hook.
+        codedeploy_role = logical(readable(groups[group]["ServiceRoleArn"]))
+        assert ("lambda:InvokeFunction", f"<{hook}.Arn>") in grants_of(prod, codedeploy_role)
+
+
 @pytest.mark.parametrize("name", ["Dev", "Staging"])
 def test_dev_and_staging_move_the_alias_at_once_without_codedeploy(synthesized, name):
     template = synthesized.stage_template(name)
 
     assert of_type(template, "AWS::CodeDeploy::DeploymentGroup") == {}
+    assert pre_traffic_checks(template) == {}
     assert all(
         "UpdatePolicy" not in r
         for r in template["Resources"].values()

@@ -1,16 +1,19 @@
 """The alarms that gate prod's canary and the bakes: no one caller sets them off, and a
-release that fails still does.
+release that fails still does, inside the canary's 10 minutes, where its traffic lets it.
 
 Their shapes are asserted on the synthesized template, then each is evaluated as
 CloudWatch would (its metric math, then M of N datapoints) over minutes of traffic: one
 caller's requests, bursts and retries, against releases that fail or slow a share of the
-calls.
+calls, and a canary's 10 % of the calls at 2 to 100 requests a minute. Where traffic is too
+low for any alarm, the pre-traffic check stops a broken version (tests/unit/test_release.py,
+tests/unit/test_pre_traffic_check.py).
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -18,8 +21,9 @@ import pytest
 from auction_constructs.observability import (
     API_SLOW_REQUEST_MS,
     FAILING_PERCENT,
-    MIN_REQUESTS_PER_MINUTE,
+    MIN_FAILING_PER_MINUTE,
 )
+from domain.lifecycle import OPEN_ORDERS_INDEX
 from tests.unit.iam import readable
 
 pytestmark = pytest.mark.synth
@@ -66,12 +70,12 @@ def test_an_alarm_a_caller_reaches_needs_3_minutes_of_5(alarms, name):
 
 
 @pytest.mark.parametrize("name", SHARES)
-def test_a_share_of_requests_is_taken_over_at_least_the_floor(alarms, name):
+def test_a_share_of_requests_counts_only_with_a_least_number_failing(alarms, name):
     alarm = alarms[name]
     (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
-    floor = MIN_REQUESTS_PER_MINUTE
+    least = MIN_FAILING_PER_MINUTE
 
-    assert expression == f"100 * FILL(counted, 0) / IF(requests < {floor}, {floor}, requests)"
+    assert expression == f"IF(FILL(counted, 0) >= {least}, 100 * FILL(counted, 0) / requests, 0)"
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert alarm["Threshold"] == FAILING_PERCENT
     assert len(alarm["Metrics"]) <= 10  # a metric-math alarm's most
@@ -82,6 +86,24 @@ def test_slow_requests_are_those_over_10_seconds(alarms):
              if "MetricStat" in m}  # fmt: skip
 
     assert stats == {"counted": f"TC({API_SLOW_REQUEST_MS}:)", "requests": "Sum"}
+
+
+def test_the_table_alarm_counts_every_throttled_read_and_write_of_the_table_and_its_index(
+    alarms,
+):
+    alarm = alarms["orders-table-throttled"]
+    stats = [m for m in alarm["Metrics"] if "MetricStat" in m]
+    (expression,) = [m["Expression"] for m in alarm["Metrics"] if "Expression" in m]
+
+    assert {source(m["MetricStat"]) for m in stats} == {
+        (f"{kind}ThrottleEvents", "Sum", index)
+        for kind in ("Read", "Write")
+        for index in ("", OPEN_ORDERS_INDEX)
+    }
+    # Each filled: DynamoDB publishes a source's events only when it throttles.
+    assert expression == " + ".join(f"FILL({m['Id']}, 0)" for m in stats)
+    assert alarm["Threshold"] == 1
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
 
 
 @pytest.mark.parametrize("name", AT_ONCE)
@@ -95,15 +117,21 @@ def test_an_alarm_no_caller_reaches_goes_off_at_once(alarms, name):
 # -- each alarm evaluated as CloudWatch would -----------------------------------------------
 
 MINUTES = 10
-Traffic = Mapping[tuple[str, str, str], Sequence[float | None]]  # (metric, stat, op) -> minutes
+# (metric, stat, its operation or index) -> a value a minute
+Traffic = Mapping[tuple[str, str, str], Sequence[float | None]]
+
+
+def source(metric_stat: Mapping[str, Any]) -> tuple[str, str, str]:
+    """A metric as `Traffic` names it: its name, statistic, and operation or index."""
+    metric = metric_stat["Metric"]
+    dimensions = {d["Name"]: readable(d["Value"]) for d in metric.get("Dimensions", [])}
+    which = dimensions.get("GlobalSecondaryIndexName") or dimensions.get("Operation", "")
+    return metric["MetricName"], metric_stat["Stat"], which
 
 
 def _value_of(metric_stat: Mapping[str, Any], traffic: Traffic, minute: int) -> float | None:
     """A metric's datapoint in `minute`; None where it has none (the metric is not in it)."""
-    metric = metric_stat["Metric"]
-    dimensions = {d["Name"]: readable(d["Value"]) for d in metric.get("Dimensions", [])}
-    key = (metric["MetricName"], metric_stat["Stat"], dimensions.get("Operation", ""))
-    return traffic.get(key, [None] * MINUTES)[minute]
+    return traffic.get(source(metric_stat), [None] * MINUTES)[minute]
 
 
 def _evaluate(expression: str, values: Mapping[str, float | None]) -> float | None:
@@ -113,7 +141,10 @@ def _evaluate(expression: str, values: Mapping[str, float | None]) -> float | No
         return None  # a metric with no datapoint: the expression has none either
     python = expression.replace("IF(", "_if(").replace("FILL(", "_fill(")
     scope = {"_if": lambda c, a, b: a if c else b, "_fill": lambda v, d: d if v is None else v}
-    return eval(python, scope, dict(values))  # noqa: S307  (the template's own expression)
+    try:
+        return eval(python, scope, dict(values))  # noqa: S307  (the template's own expression)
+    except ZeroDivisionError:  # a minute without requests: no value, so not breaching
+        return None
 
 
 def datapoints(alarm: Mapping[str, Any], traffic: Traffic) -> list[float | None]:
@@ -130,15 +161,22 @@ def datapoints(alarm: Mapping[str, Any], traffic: Traffic) -> list[float | None]
     ]
 
 
-def goes_off(alarm: Mapping[str, Any], traffic: Traffic) -> bool:
-    """M of the last N datapoints breaching, at any minute; a missing one is not."""
+def minutes_to_alarm(alarm: Mapping[str, Any], traffic: Traffic) -> int | None:
+    """The first minute at whose end M of the last N datapoints breach (a missing one does
+    not); None if none does in the minutes evaluated."""
     breaching = {
         "GreaterThanThreshold": lambda v: v > alarm["Threshold"],
         "GreaterThanOrEqualToThreshold": lambda v: v >= alarm["Threshold"],
     }[alarm["ComparisonOperator"]]
     marks = [value is not None and breaching(value) for value in datapoints(alarm, traffic)]
     m, n = alarm["DatapointsToAlarm"], alarm["EvaluationPeriods"]
-    return any(sum(marks[end - n : end]) >= m for end in range(n, MINUTES + 1))
+    return next(
+        (end for end in range(1, MINUTES + 1) if sum(marks[max(0, end - n) : end]) >= m), None
+    )
+
+
+def goes_off(alarm: Mapping[str, Any], traffic: Traffic) -> bool:
+    return minutes_to_alarm(alarm, traffic) is not None
 
 
 def minutes(**at: float) -> list[float]:
@@ -158,10 +196,18 @@ def api_traffic(requests: Sequence[float], failed: Sequence[float], slow=None) -
     }
 
 
-def table_throttled(per_minute: Sequence[float]) -> Traffic:
-    """Throttled writes a minute. DynamoDB publishes an operation's ThrottledRequests only
-    when it throttles: the other operations' have no datapoint."""
-    return {("ThrottledRequests", "Sum", "BatchWriteItem"): per_minute}
+def table_throttled(per_minute: Sequence[float], index: str = "", kind: str = "Write") -> Traffic:
+    """Throttled writes (or reads) a minute, on the table or an index. DynamoDB publishes
+    throttle events only when it throttles: the other sources have no datapoint."""
+    return {(f"{kind}ThrottleEvents", "Sum", index): per_minute}
+
+
+def batches_partly_throttled(per_minute: Sequence[float]) -> Traffic:
+    """Writes throttled within batches that were not throttled whole: ThrottledRequests
+    counts a BatchWriteItem only when all its items are, so it shows 0."""
+    return table_throttled(per_minute) | {
+        ("ThrottledRequests", "Sum", "BatchWriteItem"): [0.0] * MINUTES
+    }
 
 
 GATES = ("api-5xx", "api-slow-requests", "post-orders-errors", "orders-table-throttled")
@@ -173,8 +219,14 @@ QUIET = [2.0] * MINUTES  # two requests a minute
     [
         # A body whose event Lambda refuses: API Gateway's 500, once.
         ("one failing request", api_traffic(QUIET, minutes(m3=1))),
-        # A client retrying it every minute, at low traffic: 1 of a floor of 20.
+        # A client retrying it every minute, at low traffic: fewer than 3 a minute.
         ("one failing request a minute", api_traffic(QUIET, [1.0] * MINUTES)),
+        ("two failing requests a minute", api_traffic(QUIET, [2.0] * MINUTES)),
+        # Three a minute, but among everyone's 1,000: 0.3 %.
+        (
+            "three failing requests a minute at 1,000 a minute",
+            api_traffic([1000.0] * MINUTES, [3.0] * MINUTES),
+        ),
         # Prod's burst: 200 batches at once at a cold table. All throttled, slow, then 503;
         # every request ends within 29 s, so within two minutes.
         (
@@ -190,6 +242,16 @@ def test_no_one_caller_sets_off_a_gate(alarms, case, traffic):
     assert [name for name in GATES if goes_off(alarms[name], traffic)] == [], case
 
 
+def test_one_caller_must_keep_failing_three_requests_a_minute_to_set_one_off(alarms):
+    # The same nine failing requests: in one minute, nothing; 3 a minute for 3 minutes,
+    # the API has been failing its clients (and the alarm says so).
+    at_once = api_traffic(QUIET, minutes(m3=9))
+    sustained = api_traffic(QUIET, minutes(m3=3, m4=3, m5=3))
+
+    assert not goes_off(alarms["api-5xx"], at_once)
+    assert minutes_to_alarm(alarms["api-5xx"], sustained) == 6
+
+
 @pytest.mark.parametrize(
     ("case", "traffic", "set_off"),
     [
@@ -203,7 +265,80 @@ def test_no_one_caller_sets_off_a_gate(alarms, case, traffic):
          {"api-5xx", "post-orders-errors"}),
         ("a release that makes the table throttle", table_throttled([5.0] * MINUTES),
          {"orders-table-throttled"}),
+        ("a release that throttles part of each batch", batches_partly_throttled([5.0] * MINUTES),
+         {"orders-table-throttled"}),
+        ("a release that throttles the table's reads",
+         table_throttled([5.0] * MINUTES, kind="Read"), {"orders-table-throttled"}),
+        ("a release that throttles the open-orders index",
+         table_throttled([5.0] * MINUTES, index=OPEN_ORDERS_INDEX), {"orders-table-throttled"}),
+        ("... or its reads",
+         table_throttled([5.0] * MINUTES, index=OPEN_ORDERS_INDEX, kind="Read"),
+         {"orders-table-throttled"}),
     ],
 )  # fmt: skip
 def test_a_release_that_fails_sets_off_its_gate(alarms, case, traffic, set_off):
     assert {name for name in GATES if goes_off(alarms[name], traffic)} == set_off, case
+
+
+# -- a canary's calls, inside its window ---------------------------------------------------
+
+CANARY_SHARE = Fraction(1, 10)  # CodeDeployDefault.LambdaCanary10Percent10Minutes
+CANARY_MINUTES = 10
+# CloudWatch has a minute's datapoint a minute or two after it ends, and evaluates then:
+# an alarm reaches ALARM that much after its last breaching minute (an assumption, not a
+# documented bound).
+CLOUDWATCH_DELAY_MINUTES = 2
+
+
+def spread(per_minute: Fraction) -> list[float]:
+    """`per_minute` as whole calls, minute by minute (0.2 a minute: one in minutes 4 and 9)."""
+    return [float(int(per_minute * (m + 1)) - int(per_minute * m)) for m in range(MINUTES)]
+
+
+def canary(requests_per_minute: int, failing: Fraction) -> Traffic:
+    """API traffic while the canary takes its share of the calls, failing `failing` of them."""
+    failed = spread(requests_per_minute * CANARY_SHARE * failing)
+    return api_traffic([float(requests_per_minute)] * MINUTES, failed)
+
+
+def caught_within_the_canary(alarms: Mapping[str, Any], traffic: Traffic) -> set[str]:
+    """The gates in ALARM before the canary's 10 minutes are over."""
+    deadline = CANARY_MINUTES - CLOUDWATCH_DELAY_MINUTES
+    return {
+        name for name in GATES
+        if (minutes_to_alarm(alarms[name], traffic) or CANARY_MINUTES + 1) <= deadline
+    }  # fmt: skip
+
+
+# What the alarms catch of a release that fails a share of the canary's calls. Below 30
+# requests a minute they catch nothing: the canary's calls are as few as one caller's
+# failing requests (see auction_constructs/observability.py); the pre-traffic check stops a
+# version that fails every call before the canary starts.
+CAUGHT = {"api-5xx", "post-orders-errors"}
+CANARY_CASES = [
+    (2, Fraction(1), set()),  # 1 call every 5 minutes
+    (10, Fraction(1), set()),  # 1 a minute
+    (10, Fraction(1, 2), set()),
+    (30, Fraction(1), CAUGHT),  # 3 a minute, all failing
+    (30, Fraction(1, 2), set()),
+    (100, Fraction(1), CAUGHT),
+    (100, Fraction(1, 2), CAUGHT),  # 5 of 100 a minute: 5 %
+    (100, Fraction(3, 10), CAUGHT),
+    (100, Fraction(1, 5), set()),  # 2 a minute
+]
+
+
+@pytest.mark.parametrize(("requests_per_minute", "failing", "caught"), CANARY_CASES)
+def test_what_the_alarms_catch_of_a_failing_canary_inside_its_window(
+    alarms, requests_per_minute, failing, caught
+):
+    traffic = canary(requests_per_minute, failing)
+
+    assert caught_within_the_canary(alarms, traffic) == caught
+
+
+def test_a_canary_failing_every_call_is_in_alarm_about_5_minutes_in(alarms):
+    at_100 = minutes_to_alarm(alarms["api-5xx"], canary(100, Fraction(1)))
+
+    assert at_100 == 3  # its third failing minute
+    assert at_100 + CLOUDWATCH_DELAY_MINUTES <= CANARY_MINUTES // 2

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 import pytest
 
-from handlers.synthetic_check import EXPECTED_PROBLEM
+from domain.api_probes import REFUSED_PROBLEM
 from tests.unit.conftest import fresh
 
 URL = "https://api.example/v1/orders"
-REFUSED = (400, {"problems": [EXPECTED_PROBLEM]})
+REFUSED = (400, {"problems": [REFUSED_PROBLEM]})
 
 
 @pytest.fixture
