@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import threading
 from typing import Any
+
+from emulator.otlp import documents_in
 
 
 class XRayDaemon:
@@ -57,9 +58,8 @@ class XRayDaemon:
                     datagram = self._socket.recv(65_535)
                 except (TimeoutError, BlockingIOError):
                     return
-                # A datagram is a JSON header line, then the segment document.
-                _header, _, document = datagram.partition(b"\n")
-                self.documents.append(json.loads(document))
+                # A JSON header line, then a segment document or OTLP spans.
+                self.documents.extend(documents_in(datagram))
                 self._socket.setblocking(False)  # then take only what is there already
 
     def documents_of(self, trace_ids: set[str]) -> list[dict[str, Any]]:
