@@ -67,6 +67,7 @@ def _run_files() -> RunFiles:
     return RunFiles(_aws()[0], os.environ["RUNS_BUCKET_NAME"])
 
 
+@observability.invocation
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if isinstance(event, dict) and "chunk" in event:
         return _store_chunk(
