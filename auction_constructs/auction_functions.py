@@ -1,4 +1,4 @@
-"""The five functions of a stage, and what each may touch: nothing more.
+"""The six functions of a stage, and what each may touch: nothing more.
 
 post_orders    POST /orders            read and write orders (BatchGetItem, BatchWriteItem, PutItem)
 get_order      GET /orders/{id}        read one order (GetItem)
@@ -6,10 +6,15 @@ fetch_results  Lambda A                query the open-orders index; write runs/*
 store_result   Lambda B                read runs/*/chunks/*; write orders/* and runs/*/outcomes/*;
                                        record outcomes (UpdateItem, GetItem)
 summarize_run  Lambda C                read and list runs/*; write runs/*/report.json
+synthetic_check  every 5 minutes       call POST /orders of its stage (execute-api:Invoke)
+
+Each is traced by the adapter its group's `TracingChoice` names: the API's two, or the
+scheduled four.
 """
 
 from __future__ import annotations
 
+import attrs
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -20,6 +25,22 @@ from auction_constructs.functions import AuctionFunction, FunctionCode
 from auction_constructs.orders_table import OrdersTable
 from auction_constructs.results_bucket import ResultsBucket
 from domain.runs import RUNS_PREFIX
+from handlers.observability import TracingAdapter
+
+
+@attrs.frozen
+class TracingChoice:
+    """Which adapter traces each group of functions (handlers/observability.py).
+
+    A group's functions get its adapter's layer and `TRACING_ADAPTER`, and nothing else
+    changes: Lambda's X-Ray daemon takes both adapters' datagrams, with the same grants.
+    """
+
+    # post_orders and get_order: the API's clients wait on their cold starts.
+    api: TracingAdapter = attrs.field(converter=TracingAdapter)
+    # Lambda A, B, C (hourly, in the workflow) and the synthetic check (every 5 minutes):
+    # nobody waits on their cold starts.
+    scheduled: TracingAdapter = attrs.field(converter=TracingAdapter)
 
 
 class AuctionFunctions(Construct):
@@ -34,9 +55,11 @@ class AuctionFunctions(Construct):
         results: ResultsBucket,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        tracing: TracingChoice,
     ) -> None:
         super().__init__(scope, id_)
         self.synthetic_check: AuctionFunction | None = None
+        self._tracing = tracing
         table = orders.table
         self._common = {
             "shared": FunctionCode(self, "Code"),
@@ -54,6 +77,7 @@ class AuctionFunctions(Construct):
             "handlers.post_orders",
             "POST /orders: validate an order batch and store it for 24 h",
             environment,
+            tracing.api,
             memory_size=1024,  # parsing 10,000 records is CPU-bound; memory buys CPU
         )
         # PutItem: a changed open order is replaced in a transaction, only while undecided.
@@ -61,7 +85,7 @@ class AuctionFunctions(Construct):
                                        "dynamodb:PutItem"], [table.table_arn])  # fmt: skip
         self.get_order = self._function(
             "GetOrder", "handlers.get_order", "GET /orders/{record_id}: one order and its outcome",
-            environment,
+            environment, tracing.api,
         )  # fmt: skip
         self._allow(self.get_order, ["dynamodb:GetItem"], [table.table_arn])
 
@@ -70,6 +94,7 @@ class AuctionFunctions(Construct):
             "handlers.fetch_results",
             "Lambda A: the auction's results for the open orders, or not ready yet",
             {**environment, **buckets, "OPEN_ORDERS_INDEX": orders.open_orders_index},
+            tracing.scheduled,
             memory_size=1024,  # up to 100,000 open orders held at once
         )
         self._allow(self.fetch_results, ["dynamodb:Query"],
@@ -82,6 +107,7 @@ class AuctionFunctions(Construct):
             "handlers.store_result",
             "Lambda B: store the accepted orders of a chunk, record every outcome",
             {**environment, **buckets},
+            tracing.scheduled,
         )
         self._allow(self.store_result, ["s3:GetObject"], [results.run_files_arn("*/chunks/*")])
         written = [results.results_objects_arn(), results.run_files_arn("*/outcomes/*")]
@@ -95,6 +121,7 @@ class AuctionFunctions(Construct):
             "handlers.summarize_run",
             "Lambda C: a run's summary from its chunks' outcomes, and its one alert",
             buckets,
+            tracing.scheduled,
         )
         self._allow(self.summarize_run, ["s3:GetObject"], [results.run_files_arn("*")])
         self._allow(self.summarize_run, ["s3:PutObject"], [results.run_files_arn("*/report.json")])
@@ -128,6 +155,7 @@ class AuctionFunctions(Construct):
         handler_module: str,
         description: str,
         environment: dict[str, str],
+        tracing: TracingAdapter,
         memory_size: int = 256,
     ) -> AuctionFunction:
         return AuctionFunction(
@@ -136,6 +164,7 @@ class AuctionFunctions(Construct):
             handler_module=handler_module,
             description=description,
             environment=environment,
+            tracing=tracing,
             memory_size=memory_size,
             **self._common,
         )
@@ -148,6 +177,7 @@ class AuctionFunctions(Construct):
             "handlers.synthetic_check",
             "A synthetic client: a batch the API must refuse, expecting the documented 400",
             {},
+            self._tracing.scheduled,
         )
         self._allow(self.synthetic_check, ["execute-api:Invoke"], [post_route_arn])
         # Scheduler invokes it asynchronously; a failed check is not tried again by Lambda
