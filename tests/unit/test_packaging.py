@@ -243,3 +243,17 @@ def test_the_functions_code_and_layer_carry_the_bytecode_of_the_compiler_found(
     assert compiled_filename(handler) == f"{CODE_ROOT}/handlers/post_orders.py"
     layer = next(tmp_path.glob("layer-*")) / "python"
     assert compiled_filename(layer / "attrs" / "__init__.py") == f"{LAYER_ROOT}/attrs/__init__.py"
+
+
+def test_every_layer_s_pins_are_audited_and_listed_in_an_sbom():
+    """`make audit-layer` (the pipeline's build runs it), the pre-commit hook, `make sbom`."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    audit = makefile.split("\naudit-layer:", 1)[1].split("\n\n", 1)[0]
+    sbom = makefile.split("\nsbom:", 1)[1].split("\n\n", 1)[0]
+    hooks = (PROJECT_ROOT / ".pre-commit-config.yaml").read_text()
+
+    for requirements in LAYER_REQUIREMENTS:
+        path = str(requirements.relative_to(PROJECT_ROOT))
+        assert f"--requirement {path}" in audit, path
+        assert f"--requirement {path}" in hooks, path
+        assert f"requirements {path} " in sbom, path
