@@ -14,7 +14,7 @@ from emulator.otlp import documents_in
 from emulator.span_names import aws_call
 
 HEADER = b'{"format":"json","version":1}\n'
-TRACE = bytes.fromhex("6b0f6997efa94b63cf84f474d2373946")
+TRACE = bytes.fromhex("6b0f6997000000000000000000000001")
 
 
 def value(python: object) -> AnyValue:
@@ -30,8 +30,8 @@ def value(python: object) -> AnyValue:
 def span(name: str = "work", status: int = Status.STATUS_CODE_UNSET, **attributes: object) -> Span:
     return Span(
         trace_id=TRACE,
-        span_id=bytes.fromhex("1b41fb66a560cdbc"),
-        parent_span_id=bytes.fromhex("675918f57077511a"),
+        span_id=bytes.fromhex("00000000000000a1"),
+        parent_span_id=bytes.fromhex("00000000000000b2"),
         name=name,
         kind=Span.SPAN_KIND_INTERNAL,
         start_time_unix_nano=1_796_172_196_730_000_000,
@@ -69,9 +69,9 @@ def test_a_span_is_the_subsegment_the_x_ray_sdk_would_have_sent():
     assert times == pytest.approx((1_796_172_196.730, 1_796_172_196.743), abs=1e-6)
     assert document == {
         "name": "record_decisions",
-        "id": "1b41fb66a560cdbc",
-        "parent_id": "675918f57077511a",
-        "trace_id": "1-6b0f6997-efa94b63cf84f474d2373946",
+        "id": "00000000000000a1",
+        "parent_id": "00000000000000b2",
+        "trace_id": "1-6b0f6997-000000000000000000000001",
         "type": "subsegment",
         "annotations": {"chunk": 3, "decisions": 500},
     }
