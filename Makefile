@@ -58,19 +58,22 @@ demo: $(INSTALLED) $(NODE_INSTALLED)
 serve: $(INSTALLED) $(NODE_INSTALLED)
 	$(BIN)/python -m emulator.serve$(if $(EVERY), --every $(EVERY))
 
-# Known vulnerabilities in the Lambda layer's pins and in the project's environment.
+# Known vulnerabilities in the Lambda layers' pins and in the project's environment.
 # Needs PyPI's vulnerability data over the network (CI's own run leaves it out);
 # --strict makes a package it could not check a failure, not a silent pass.
 audit: audit-layer
 	$(BIN)/pip-audit --strict --progress-spinner off --skip-editable
 
 audit-layer: $(INSTALLED)
-	$(BIN)/pip-audit --strict --progress-spinner off --requirement layer/requirements.txt
+	$(BIN)/pip-audit --strict --progress-spinner off --requirement layer/requirements.txt \
+		--requirement layer/requirements-opentelemetry.txt
 
-# CycloneDX SBOMs: what the Lambda layer ships, and what built and tested it.
+# CycloneDX SBOMs: what each Lambda layer ships, and what built and tested it.
 sbom: $(INSTALLED)
 	mkdir -p sbom
 	$(BIN)/cyclonedx-py requirements layer/requirements.txt --output-file sbom/layer.cdx.json
+	$(BIN)/cyclonedx-py requirements layer/requirements-opentelemetry.txt \
+		--output-file sbom/layer-opentelemetry.cdx.json
 	$(BIN)/cyclonedx-py environment $(VENV) --output-file sbom/environment.cdx.json
 
 # detect-secrets over every file git would track (ops/secret_scan.py: the pipeline's

@@ -1,4 +1,4 @@
-"""The five functions of a stage, and what each may touch: nothing more.
+"""The six functions of a stage, and what each may touch: nothing more.
 
 post_orders    POST /orders            read and write orders (BatchGetItem, BatchWriteItem, PutItem)
 get_order      GET /orders/{id}        read one order (GetItem)
@@ -6,12 +6,16 @@ fetch_results  Lambda A                query the open-orders index; write runs/*
 store_result   Lambda B                read runs/*/chunks/*; write orders/* and runs/*/outcomes/*;
                                        record outcomes (UpdateItem, GetItem)
 summarize_run  Lambda C                read and list runs/*; write runs/*/report.json
+synthetic_check  every 5 minutes       call POST /orders of its stage (execute-api:Invoke)
 
-In prod, a pre-traffic check per API function invokes the version being released.
+In prod, a pre-traffic check per API function invokes the version being released. Each
+function is traced by the adapter its group's `TracingChoice` names: the API's two, or the
+scheduled four (the pre-traffic checks with the scheduled ones).
 """
 
 from __future__ import annotations
 
+import attrs
 from aws_cdk import RemovalPolicy
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
@@ -23,6 +27,22 @@ from auction_constructs.orders_table import OrdersTable
 from auction_constructs.results_bucket import ResultsBucket
 from domain.api_probes import ROUTES
 from domain.runs import RUNS_PREFIX
+from handlers.observability import TracingAdapter
+
+
+@attrs.frozen
+class TracingChoice:
+    """Which adapter traces each group of functions (handlers/observability.py).
+
+    A group's functions get its adapter's layer and `TRACING_ADAPTER`, and nothing else
+    changes: Lambda's X-Ray daemon takes both adapters' datagrams, with the same grants.
+    """
+
+    # post_orders and get_order: the API's clients wait on their cold starts.
+    api: TracingAdapter = attrs.field(converter=TracingAdapter)
+    # Lambda A, B, C (hourly, in the workflow) and the synthetic check (every 5 minutes):
+    # nobody waits on their cold starts.
+    scheduled: TracingAdapter = attrs.field(converter=TracingAdapter)
 
 
 class AuctionFunctions(Construct):
@@ -37,9 +57,11 @@ class AuctionFunctions(Construct):
         results: ResultsBucket,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        tracing: TracingChoice,
     ) -> None:
         super().__init__(scope, id_)
         self.synthetic_check: AuctionFunction | None = None
+        self._tracing = tracing
         table = orders.table
         self._common = {
             "shared": FunctionCode(self, "Code"),
@@ -57,6 +79,7 @@ class AuctionFunctions(Construct):
             "handlers.post_orders",
             "POST /orders: validate an order batch and store it for 24 h",
             environment,
+            tracing.api,
             memory_size=1024,  # parsing 10,000 records is CPU-bound; memory buys CPU
         )
         # PutItem: a changed open order is replaced in a transaction, only while undecided.
@@ -64,7 +87,7 @@ class AuctionFunctions(Construct):
                                        "dynamodb:PutItem"], [table.table_arn])  # fmt: skip
         self.get_order = self._function(
             "GetOrder", "handlers.get_order", "GET /orders/{record_id}: one order and its outcome",
-            environment,
+            environment, tracing.api,
         )  # fmt: skip
         self._allow(self.get_order, ["dynamodb:GetItem"], [table.table_arn])
 
@@ -73,6 +96,7 @@ class AuctionFunctions(Construct):
             "handlers.fetch_results",
             "Lambda A: the auction's results for the open orders, or not ready yet",
             {**environment, **buckets, "OPEN_ORDERS_INDEX": orders.open_orders_index},
+            tracing.scheduled,
             memory_size=1024,  # up to 100,000 open orders held at once
         )
         self._allow(self.fetch_results, ["dynamodb:Query"],
@@ -85,6 +109,7 @@ class AuctionFunctions(Construct):
             "handlers.store_result",
             "Lambda B: store the accepted orders of a chunk, record every outcome",
             {**environment, **buckets},
+            tracing.scheduled,
         )
         self._allow(self.store_result, ["s3:GetObject"], [results.run_files_arn("*/chunks/*")])
         written = [results.results_objects_arn(), results.run_files_arn("*/outcomes/*")]
@@ -98,6 +123,7 @@ class AuctionFunctions(Construct):
             "handlers.summarize_run",
             "Lambda C: a run's summary from its chunks' outcomes, and its one alert",
             buckets,
+            tracing.scheduled,
         )
         self._allow(self.summarize_run, ["s3:GetObject"], [results.run_files_arn("*")])
         self._allow(self.summarize_run, ["s3:PutObject"], [results.run_files_arn("*/report.json")])
@@ -131,6 +157,7 @@ class AuctionFunctions(Construct):
         handler_module: str,
         description: str,
         environment: dict[str, str],
+        tracing: TracingAdapter,
         memory_size: int = 256,
     ) -> AuctionFunction:
         return AuctionFunction(
@@ -139,6 +166,7 @@ class AuctionFunctions(Construct):
             handler_module=handler_module,
             description=description,
             environment=environment,
+            tracing=tracing,
             memory_size=memory_size,
             **self._common,
         )
@@ -151,6 +179,7 @@ class AuctionFunctions(Construct):
             "handlers.synthetic_check",
             "A synthetic client: a batch the API must refuse, expecting the documented 400",
             {},
+            self._tracing.scheduled,
         )
         self._allow(self.synthetic_check, ["execute-api:Invoke"], [post_route_arn])
         # Scheduler invokes it asynchronously; a failed check is not tried again by Lambda
@@ -169,6 +198,7 @@ class AuctionFunctions(Construct):
             handler_module="handlers.pre_traffic_check",
             description=f"Before {ROUTES[name]} takes traffic: its new version, called directly",
             environment={"CHECKED_VERSION_ARN": version_arn, "CHECKED_ROUTE": ROUTES[name]},
+            tracing=self._tracing.scheduled,  # nobody waits on its cold start
             released=False,
             **self._common,
         )

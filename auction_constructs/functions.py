@@ -10,10 +10,13 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from auction_constructs.packaging import (
+    OPENTELEMETRY_REQUIREMENTS,
+    XRAY_SDK_REQUIREMENTS,
     build_code_asset,
     build_layer_asset,
     lambda_bytecode_compiler,
 )
+from handlers.observability import ADAPTER_VARIABLE, TracingAdapter
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the layer is built for this version
 ARCHITECTURE = lambda_.Architecture.ARM_64  # cheaper per GB-second than x86_64
@@ -34,28 +37,54 @@ TIMEOUTS = {
 }
 
 
+# Each tracing adapter's dependency layer: its construct id, its pins, its description.
+LAYERS = {
+    TracingAdapter.XRAY_SDK: (
+        "Dependencies",
+        XRAY_SDK_REQUIREMENTS,
+        "attrs and aws-xray-sdk for the auction handlers",
+    ),
+    TracingAdapter.OPENTELEMETRY: (
+        "OpenTelemetryDependencies",
+        OPENTELEMETRY_REQUIREMENTS,
+        "attrs and OpenTelemetry (OTLP over UDP to X-Ray) for the auction handlers",
+    ),
+}
+
+
 class FunctionCode(Construct):
-    """The code asset and the dependency layer that every function of a stack shares."""
+    """The code asset every function of a stack shares, and a dependency layer per tracing
+    adapter, made when a function first needs it: no function carries both adapters."""
 
     def __init__(self, scope: Construct, id_: str) -> None:
         super().__init__(scope, id_)
-        compiler = lambda_bytecode_compiler()
-        self.code = lambda_.Code.from_asset(str(build_code_asset(compiler=compiler)))
-        self.layer = lambda_.LayerVersion(
-            self,
-            "Dependencies",
-            code=lambda_.Code.from_asset(str(build_layer_asset(compiler=compiler))),
-            compatible_runtimes=[RUNTIME],
-            compatible_architectures=[ARCHITECTURE],
-            description="attrs and aws-xray-sdk for the auction handlers",
-        )
+        self._compiler = lambda_bytecode_compiler()
+        self.code = lambda_.Code.from_asset(str(build_code_asset(compiler=self._compiler)))
+        self._layers: dict[TracingAdapter, lambda_.LayerVersion] = {}
+
+    def layer(self, tracing: TracingAdapter) -> lambda_.LayerVersion:
+        """The layer of the functions that `tracing` traces."""
+        if tracing not in self._layers:
+            id_, requirements, description = LAYERS[tracing]
+            self._layers[tracing] = lambda_.LayerVersion(
+                self,
+                id_,
+                code=lambda_.Code.from_asset(
+                    str(build_layer_asset(requirements, compiler=self._compiler))
+                ),
+                compatible_runtimes=[RUNTIME],
+                compatible_architectures=[ARCHITECTURE],
+                description=description,
+            )
+        return self._layers[tracing]
 
 
 class AuctionFunction(Construct):
     """A handler of `handlers/` as a Lambda function with its own least-privilege role.
 
     The role may write to the function's own log group and send traces; anything else
-    is granted by the caller, statement by statement.
+    is granted by the caller, statement by statement. `tracing` chooses the function's
+    tracing adapter: its layer and its `TRACING_ADAPTER`, nothing more.
     """
 
     def __init__(
@@ -68,6 +97,7 @@ class AuctionFunction(Construct):
         description: str,
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
+        tracing: TracingAdapter,
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
         released: bool = True,
@@ -98,9 +128,9 @@ class AuctionFunction(Construct):
             runtime=RUNTIME,
             architecture=ARCHITECTURE,
             code=shared.code,
-            layers=[shared.layer],
+            layers=[shared.layer(tracing)],
             handler=f"{handler_module}.handler",
-            environment=environment or {},
+            environment={**(environment or {}), ADAPTER_VARIABLE: tracing.value},
             memory_size=memory_size,
             timeout=TIMEOUTS[handler_module],
             role=self.role,

@@ -1,9 +1,10 @@
 """Lambda code and dependency layer, built without Docker.
 
-The code asset holds `handlers/` and `domain/` only. The layer holds the pinned
-third-party packages, installed by pip for the Lambda's platform from binary wheels, so
-any machine with pip builds the same bytes; a built layer is cached under `.build/` by a
-hash of everything that determines it.
+The code asset holds `handlers/` and `domain/` only. A layer holds pinned third-party
+packages, installed by pip for the Lambda's platform from binary wheels, so any machine
+with pip builds the same bytes; a built layer is cached under `.build/` by a hash of
+everything that determines it. There is one layer per tracing adapter, so that a function
+carries its own adapter's packages and not the other's (`LAYER_REQUIREMENTS`).
 
 Both carry bytecode when an interpreter of the Lambda's Python version is at hand: a
 Lambda's file system is read-only, so sources alone are compiled again at every cold
@@ -19,6 +20,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import attrs
@@ -26,7 +28,10 @@ import attrs
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 BUILD_DIR = PROJECT_ROOT / ".build"
 CODE_PACKAGES = ("handlers", "domain")
-LAYER_REQUIREMENTS = PROJECT_ROOT / "layer" / "requirements.txt"
+# Each layer's pins: the whole closure, installed with --no-deps.
+XRAY_SDK_REQUIREMENTS = PROJECT_ROOT / "layer" / "requirements.txt"
+OPENTELEMETRY_REQUIREMENTS = PROJECT_ROOT / "layer" / "requirements-opentelemetry.txt"
+LAYER_REQUIREMENTS = (XRAY_SDK_REQUIREMENTS, OPENTELEMETRY_REQUIREMENTS)
 
 # The Lambda platform the layer is built for; must match the functions' runtime.
 LAMBDA_PYTHON_VERSION = "3.14"
@@ -125,9 +130,7 @@ def build_code_asset(
     return target
 
 
-def layer_fingerprint(
-    requirements: Path = LAYER_REQUIREMENTS, compiler: BytecodeCompiler | None = None
-) -> str:
+def layer_fingerprint(requirements: Path, compiler: BytecodeCompiler | None = None) -> str:
     """What determines the layer's content: the pins, the platform, the Python, bytecode."""
     digest = hashlib.sha256(requirements.read_bytes())
     bytecode = compiler.version if compiler else "none"
@@ -136,16 +139,21 @@ def layer_fingerprint(
 
 
 def build_layer_asset(
-    requirements: Path = LAYER_REQUIREMENTS,
+    requirements: Path,
     build_dir: Path = BUILD_DIR,
     compiler: BytecodeCompiler | None = None,
 ) -> Path:
-    """The layer folder (`python/` inside, as Lambda expects), built once per fingerprint."""
+    """The layer folder (`python/` inside, as Lambda expects), built once per fingerprint.
+
+    Built aside, then renamed into place: two builds at once (a synthesis and a test) each
+    build their own, and the first to finish is kept.
+    """
     target = build_dir / f"layer-{layer_fingerprint(requirements, compiler)}"
     if (target / "python").is_dir():
         return target
-    staging = target.with_name(target.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
+    build_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f"{target.name}.partial-", dir=build_dir))
+    staging.chmod(0o755)
     subprocess.run(  # noqa: S603  (a fixed pip command line)
         [
             sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-compile",
@@ -157,5 +165,8 @@ def build_layer_asset(
     )  # fmt: skip
     if compiler is not None:
         compiler.compile(staging / "python", installed_at=LAYER_ROOT)
-    staging.rename(target)
+    try:
+        staging.rename(target)
+    except OSError:  # another build of the same fingerprint finished first
+        shutil.rmtree(staging)
     return target

@@ -1,12 +1,15 @@
-"""A stand-in for the X-Ray daemon: keeps the segment documents the SDK sends it over UDP.
+"""A stand-in for the X-Ray daemon: keeps the segment documents either tracing adapter
+sends it over UDP.
 
 A datagram is a JSON header line, then one segment document (AWS's "Sending segment
-documents to the X-Ray daemon"). `parse_datagram` is the one place that reads one; a
-datagram it cannot read is counted and dropped, never fatal to the daemon.
+documents to the X-Ray daemon") or OTLP spans (emulator/otlp.py). `parse_datagram` is the
+one place that reads one; a datagram it cannot read is counted and dropped, never fatal to
+the daemon.
 """
 
 from __future__ import annotations
 
+import binascii
 import json
 import select
 import socket
@@ -15,17 +18,25 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from google.protobuf.message import DecodeError
+
+from emulator import otlp
+
 MAX_DATAGRAM = 65_535
 # Datagrams one drain takes off the socket at most, before it stores them: the daemon's
 # lock is never kept waiting behind a stream that does not stop.
 MAX_DRAIN = 256
 
 
-def parse_datagram(datagram: bytes) -> dict[str, Any] | None:
-    """The segment document a datagram carries, or None if it carries none.
+def parse_datagram(datagram: bytes) -> list[dict[str, Any]] | None:
+    """The segment documents a datagram carries, or None if it cannot be read.
+
+    The X-Ray SDK sends one segment document; OpenTelemetry's exporter sends OTLP spans,
+    which `emulator.otlp` turns into the documents X-Ray would make of them (none for
+    unsampled spans).
 
     >>> parse_datagram(b'{"format": "json", "version": 1}\\n{"trace_id": "1-a", "id": "b"}')
-    {'trace_id': '1-a', 'id': 'b'}
+    [{'trace_id': '1-a', 'id': 'b'}]
     >>> parse_datagram(b"not a segment") is None
     True
     """
@@ -35,10 +46,12 @@ def parse_datagram(datagram: bytes) -> dict[str, Any] | None:
     try:
         if json.loads(header).get("format") != "json":
             return None
+        if body.startswith((otlp.SAMPLED, otlp.UNSAMPLED)):
+            return otlp.documents_in(datagram)
         document = json.loads(body)
-    except (ValueError, AttributeError):  # not JSON (UnicodeDecodeError is a ValueError)
-        return None
-    return document if isinstance(document, dict) and "trace_id" in document else None
+    except (ValueError, AttributeError, KeyError, binascii.Error, DecodeError):
+        return None  # not JSON (UnicodeDecodeError is a ValueError), or not OTLP
+    return [document] if isinstance(document, dict) and "trace_id" in document else None
 
 
 def _wait_readable(sock: socket.socket, seconds: float) -> None:
@@ -104,7 +117,7 @@ class XRayDaemon:
     def _drain(self) -> int:
         """Keep up to `MAX_DRAIN` datagrams already waiting; how many it took. Never blocks."""
         with self._drain_lock:
-            documents = []
+            reads = []
             taken = 0
             while taken < MAX_DRAIN:
                 try:
@@ -114,14 +127,15 @@ class XRayDaemon:
                 except OSError:  # closed while stopping
                     break
                 taken += 1
-                documents.append(parse_datagram(datagram))
+                reads.append(parse_datagram(datagram))
             with self._lock:
-                for document in documents:
-                    if document is None:
+                for read in reads:
+                    if read is None:
                         self.dropped += 1
                         continue
                     self.received += 1
-                    self._by_trace[str(document["trace_id"])].append(document)
+                    for document in read:
+                        self._by_trace[str(document["trace_id"])].append(document)
             return taken
 
     def _drain_all(self) -> None:

@@ -47,6 +47,7 @@ def _aws() -> tuple[Any, str, str, RunFiles]:
     return aws_clients.client("dynamodb"), table, os.environ["OPEN_ORDERS_INDEX"], files
 
 
+@observability.invocation
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     run = RunRef.from_payload(event["run"])
     dynamodb, table, index, files = _aws()

@@ -1,80 +1,148 @@
-"""Logging and X-Ray tracing for the handlers, set up once per container.
+"""Logging and tracing for the handlers: the one port they call, whatever traces them.
+
+A handler module calls `install_tracing()` when it is imported (the container's cold
+start), decorates its `handler` with `@invocation`, wraps domain work in
+`traced(name, **annotations)`, hands work to threads through `propagator()`, and logs with
+`log_request`. Behind these calls, an adapter does the tracing, chosen per function by
+`TRACING_ADAPTER` (stages/settings.py sets it, and the function's layer holds that
+adapter's packages only):
+- `xray-sdk`: the X-Ray SDK (handlers/tracing_xray.py), the default;
+- `opentelemetry`: OpenTelemetry, sending OTLP over UDP to the same daemon
+  (handlers/tracing_otel.py).
 
 Tracing is on only where an X-Ray daemon address is given (Lambda with active tracing, or
-the local emulation's listener); elsewhere it is silent, never an error, and the X-Ray SDK
-is not even imported.
+the local emulation's listener); elsewhere it is silent, never an error, and neither
+library is even imported.
 """
 
 from __future__ import annotations
 
 import contextlib
+import contextvars
+import enum
 import functools
 import logging
 import os
-import sys
-from collections.abc import Callable, Iterator
-from typing import Any, TypeVar
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from typing import Any, Protocol, TypeVar
 
 T = TypeVar("T")
+Annotation = str | int | bool
+ADAPTER_VARIABLE = "TRACING_ADAPTER"
 
 LOGGER = logging.getLogger("auction")
 LOGGER.setLevel(logging.INFO)
 
-_recorder: Any = None
+
+class TracingAdapter(enum.StrEnum):
+    """What traces a function: the value of its `TRACING_ADAPTER` variable."""
+
+    XRAY_SDK = "xray-sdk"
+    OPENTELEMETRY = "opentelemetry"
+
+
+class Tracing(Protocol):
+    """What an adapter does for the port."""
+
+    def invocation(self) -> AbstractContextManager[None]:
+        """Around one invocation: its trace (Lambda's `_X_AMZN_TRACE_ID`) is the current one."""
+
+    def span(
+        self, name: str, annotations: Mapping[str, Annotation]
+    ) -> AbstractContextManager[None]:
+        """A child of the current span, its annotations searchable in X-Ray."""
+
+    def thread_entry(self) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        """Wrap a function so that, run in another thread, it joins the current trace."""
+
+
+class _NoTracing:
+    def invocation(self) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def span(
+        self, name: str, annotations: Mapping[str, Annotation]
+    ) -> AbstractContextManager[None]:
+        return contextlib.nullcontext()
+
+    def thread_entry(self) -> Callable[[Callable[..., T]], Callable[..., T]]:
+        return lambda function: function
+
+
+NO_TRACING: Tracing = _NoTracing()
+_installed: Tracing = NO_TRACING  # what the last cold start set up
+# The adapter of the invocation under way: several emulated functions (each its own
+# adapter) share one process locally, while a Lambda container runs one function.
+_current: contextvars.ContextVar[Tracing] = contextvars.ContextVar("tracing", default=NO_TRACING)
 
 
 def install_tracing() -> None:
-    """Trace AWS SDK calls when X-Ray is available; call when a handler module is imported.
+    """Set up the function's tracing; call when a handler module is imported.
 
     The environment decides, read at each call, so every container (or emulated one)
-    settles it for itself at its cold start.
+    settles it for itself at its cold start. An unknown adapter is an error there.
     """
-    global _recorder  # one recorder per container
+    global _installed  # one adapter per container
     address = os.environ.get("AWS_XRAY_DAEMON_ADDRESS")
+    adapter = TracingAdapter(os.environ.get(ADAPTER_VARIABLE, TracingAdapter.XRAY_SDK))
     if not address:
-        if "aws_xray_sdk" in sys.modules:
-            sys.modules["aws_xray_sdk"].global_sdk_config.set_sdk_enabled(False)
-        _recorder = None
-        return
-    import aws_xray_sdk  # imported only where traces are sent
-    from aws_xray_sdk.core import patch, xray_recorder
+        _installed = NO_TRACING
+    elif adapter is TracingAdapter.OPENTELEMETRY:
+        from handlers.tracing_otel import OpenTelemetryTracing  # only where it is used
 
-    aws_xray_sdk.global_sdk_config.set_sdk_enabled(True)
-    xray_recorder.configure(context_missing="IGNORE_ERROR", daemon_address=address)
-    patch(["botocore"])  # AWS SDK calls only: patch_all would slow every cold start
-    _recorder = xray_recorder
+        _installed = OpenTelemetryTracing(address)
+    else:
+        from handlers.tracing_xray import XRaySdkTracing
+
+        _installed = XRaySdkTracing(address)
 
 
-@contextlib.contextmanager
-def traced(name: str, **annotations: str | int | bool) -> Iterator[None]:
-    """An X-Ray subsegment around domain work, annotated so traces can be searched."""
-    if _recorder is None:
-        yield
-        return
-    with _recorder.in_subsegment(name) as subsegment:
-        if subsegment is not None:
-            for key, value in annotations.items():
-                subsegment.put_annotation(key, value)
-        yield
+def invocation(handler: Callable[[Any, Any], T]) -> Callable[[Any, Any], T]:
+    """Decorate a module's `handler`, after its `install_tracing()`: each invocation runs in
+    its own trace, with the tracing that cold start set up.
+
+    OpenTelemetry needs it: unlike the X-Ray SDK, which reads `_X_AMZN_TRACE_ID` at every
+    AWS call, it keeps the current trace in a context that each invocation must enter, or
+    its AWS calls would start traces of their own.
+    """
+    tracing = _installed
+
+    @functools.wraps(handler)
+    def in_trace(event: Any, context: Any) -> T:
+        token = _current.set(tracing)
+        try:
+            with tracing.invocation():
+                return handler(event, context)
+        finally:
+            _current.reset(token)
+
+    return in_trace
+
+
+def traced(name: str, **annotations: Annotation) -> AbstractContextManager[None]:
+    """A span (an X-Ray subsegment) around domain work, annotated so traces can be searched."""
+    return _current.get().span(name, annotations)
 
 
 def propagator() -> Callable[[Callable[..., T]], Callable[..., T]]:
     """Wrap a function run in worker threads so its AWS calls join this thread's trace.
 
-    The X-Ray SDK keeps the current segment per thread; a worker starts with none.
+    A worker starts with neither the X-Ray SDK's segment (kept per thread) nor this
+    thread's context variables (where OpenTelemetry keeps the current span).
     """
-    if _recorder is None:
+    tracing = _current.get()
+    if tracing is NO_TRACING:
         return lambda function: function
-    entity = _recorder.get_trace_entity()
+    entry = tracing.thread_entry()
+    context = contextvars.copy_context()
 
     def wrap(function: Callable[..., T]) -> Callable[..., T]:
+        joined = entry(function)
+
         @functools.wraps(function)
         def in_trace(*args: Any) -> T:
-            _recorder.set_trace_entity(entity)
-            try:
-                return function(*args)
-            finally:
-                _recorder.clear_trace_entities()
+            return context.copy().run(joined, *args)  # a copy each: calls run at once
 
         return in_trace
 

@@ -57,6 +57,7 @@ def _orders_table() -> tuple[Any, str]:
     return client, os.environ["ORDERS_TABLE_NAME"]
 
 
+@observability.invocation
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     method = event.get("httpMethod")
     if method != "POST":

@@ -67,6 +67,7 @@ def _run_files() -> RunFiles:
     return RunFiles(_aws()[0], os.environ["RUNS_BUCKET_NAME"])
 
 
+@observability.invocation
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     if isinstance(event, dict) and "chunk" in event:
         return _store_chunk(
@@ -78,12 +79,10 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 def _store_chunk(chunk: ChunkRef, run: RunRef, context: Any) -> dict[str, Any]:
     files = _run_files()
     payloads = files.get(chunk.key)
-    tracing = observability.propagator()
-    with (
-        observability.traced("record_decisions", chunk=chunk.chunk, decisions=len(payloads)),
-        ThreadPoolExecutor(PARALLEL_DECISIONS) as pool,
-    ):
-        results = list(pool.map(tracing(_record), payloads, [run] * len(payloads)))
+    with observability.traced("record_decisions", chunk=chunk.chunk, decisions=len(payloads)):
+        tracing = observability.propagator()  # the workers' calls nest in record_decisions
+        with ThreadPoolExecutor(PARALLEL_DECISIONS) as pool:
+            results = list(pool.map(tracing(_record), payloads, [run] * len(payloads)))
     found = ChunkOutcome(
         chunk=chunk.chunk,
         stored=sum(1 for kind, _ in results if kind == "stored"),

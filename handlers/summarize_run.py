@@ -26,6 +26,7 @@ def _files() -> RunFiles:
     return RunFiles(aws_clients.client("s3"), os.environ["RUNS_BUCKET_NAME"])
 
 
+@observability.invocation
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     run = RunRef.from_payload(event["run"])
     files = _files()

@@ -50,6 +50,7 @@ def _signer() -> SigV4Auth:
     )
 
 
+@observability.invocation
 def handler(event: Any, context: Any) -> dict[str, Any]:
     url = event["orders_url"]
     for wait in (*RETRY_WAITS, None):

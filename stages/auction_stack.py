@@ -61,7 +61,7 @@ class AuctionStack(Stack):
 
         functions = AuctionFunctions(
             self, "Functions", orders=orders, results=results,
-            log_retention=retention, removal_policy=removal,
+            log_retention=retention, removal_policy=removal, tracing=settings.tracing,
         )  # fmt: skip
         api = OrdersApi(
             self,

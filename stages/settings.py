@@ -1,8 +1,9 @@
 """Per-stage settings in one typed, validated place.
 
 Defaults live here; `cdk.json` (context key `auction`) supplies what differs per
-installation: accounts and alert targets. An unknown stage or setting is an error, and so
-is a stage that must alert (staging, prod, the pipeline) with nobody to alert.
+installation: accounts and alert targets, and may choose another tracing adapter for a
+stage. An unknown stage or setting is an error, and so is a stage that must alert
+(staging, prod, the pipeline) with nobody to alert.
 
 An alert target is a literal (`"oncall@example.com"`) or the name of an SSM parameter
 that CloudFormation reads when it deploys (`{"ssm": "/energy-auction/prod/alert-email"}`),
@@ -19,8 +20,10 @@ import attrs
 from aws_cdk import aws_logs as logs
 
 from auction_constructs.alerts import AlertTargets, Configured, FromParameter, SlackChannel
+from auction_constructs.auction_functions import TracingChoice
 from auction_constructs.auction_workflow import worst_task_seconds
 from domain.polling import PollingPolicy
+from handlers.observability import TracingAdapter
 
 REGION = "eu-west-1"
 STAGE_ORDER = ("dev", "staging", "prod")
@@ -32,6 +35,14 @@ _ACCOUNT = re.compile(r"^\d{12}$")
 def _account(_instance: Any, _attribute: attrs.Attribute, value: str) -> None:
     if not _ACCOUNT.match(value):
         raise ValueError(f"account must be 12 digits, not {value!r}")
+
+
+# Decided 2026-12-02 from `make bench` (README, "Tracing"): OpenTelemetry's imports cost the
+# API's functions more than their cold-start budget leaves, so they keep the X-Ray SDK;
+# the scheduled ones, where nobody waits, move to OpenTelemetry now. Review the API's by
+# 25 Feb 2027 (the SDK's end of support, by one AWS page), or sooner on a security
+# advisory against aws-xray-sdk.
+TRACING = TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY)
 
 
 @attrs.frozen
@@ -55,6 +66,7 @@ class StageSettings:
     bake_minutes: int  # after that, the pipeline watches its alarms this long (0: not)
     region: str = REGION
     alerts: AlertTargets = attrs.field(factory=AlertTargets)
+    tracing: TracingChoice = TRACING
 
     def __attrs_post_init__(self) -> None:
         if self.name in MUST_ALERT and not self.alerts.anyone:
@@ -114,7 +126,7 @@ _DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
-_CONFIGURABLE = frozenset({"account", "alert_email", "slack"})
+_CONFIGURABLE = frozenset({"account", "alert_email", "slack", "tracing"})
 
 
 @attrs.frozen
@@ -174,8 +186,21 @@ def _stage(name: str, configured: Mapping[str, Any]) -> StageSettings:
         alerts=_alert_targets(
             f"stages.{name}", configured.get("alert_email"), configured.get("slack")
         ),
+        tracing=_tracing(f"stages.{name}.tracing", configured.get("tracing", {})),
         **_DEFAULTS[name],
     )
+
+
+def _tracing(where: str, configured: Mapping[str, str]) -> TracingChoice:
+    """TRACING, with the groups `configured` names traced otherwise."""
+    groups = {field.name for field in attrs.fields(TracingChoice)}
+    if not isinstance(configured, Mapping) or set(configured) - groups:
+        raise ValueError(f"{where} may name {sorted(groups)} only, not {configured!r}")
+    try:
+        return attrs.evolve(TRACING, **configured)
+    except ValueError:
+        adapters = [adapter.value for adapter in TracingAdapter]
+        raise ValueError(f"{where}: each group's adapter is one of {adapters}") from None
 
 
 def _alert_targets(where: str, email: Any, slack: Any) -> AlertTargets:

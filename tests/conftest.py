@@ -33,15 +33,17 @@ for variable in ("AWS_PROFILE", "AWS_XRAY_DAEMON_ADDRESS", "AWS_ENDPOINT_URL"):
     os.environ.pop(variable, None)
 
 
-# cdk.json's settings, but staging alerts by e-mail and Slack, so one synthesis shows both.
-# Its accounts, as cdk.json's placeholders: the pipeline's (tooling) account and one per
-# stage, four in all (tests/unit/test_accounts.py).
+# cdk.json's settings, but staging alerts by e-mail and Slack, and traces each group of
+# functions with the other adapter than dev, so that one synthesis shows both of each. Its
+# accounts, as cdk.json's placeholders: the pipeline's (tooling) account and one per stage,
+# four in all (tests/unit/test_accounts.py).
 TEST_AUCTION_CONTEXT = json.loads((Path(__file__).parents[1] / "cdk.json").read_text())["context"][
     "auction"
 ]
 TEST_AUCTION_CONTEXT["stages"]["staging"].update(
     alert_email="auction-oncall@example.com",
     slack={"workspace_id": "T0123456789", "channel_id": "C0123456789"},
+    tracing={"api": "opentelemetry", "scheduled": "xray-sdk"},
 )
 
 

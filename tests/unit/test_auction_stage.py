@@ -204,13 +204,15 @@ def test_the_api_stage_is_throttled_traced_and_access_logged(synthesized, stage,
 @pytest.mark.parametrize(
     ("handler", "env"),
     [
-        ("handlers.post_orders.handler", {"ORDERS_TABLE_NAME"}),
-        ("handlers.get_order.handler", {"ORDERS_TABLE_NAME"}),
+        ("handlers.post_orders.handler", {"ORDERS_TABLE_NAME", "TRACING_ADAPTER"}),
+        ("handlers.get_order.handler", {"ORDERS_TABLE_NAME", "TRACING_ADAPTER"}),
         ("handlers.fetch_results.handler",
-         {"ORDERS_TABLE_NAME", "OPEN_ORDERS_INDEX", "RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME"}),
+         {"ORDERS_TABLE_NAME", "OPEN_ORDERS_INDEX", "RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME",
+          "TRACING_ADAPTER"}),
         ("handlers.store_result.handler",
-         {"ORDERS_TABLE_NAME", "RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME"}),
-        ("handlers.summarize_run.handler", {"RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME"}),
+         {"ORDERS_TABLE_NAME", "RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME", "TRACING_ADAPTER"}),
+        ("handlers.summarize_run.handler",
+         {"RESULTS_BUCKET_NAME", "RUNS_BUCKET_NAME", "TRACING_ADAPTER"}),
     ],
 )  # fmt: skip
 def test_each_function_is_arm64_traced_json_logged_with_its_environment(dev, handler, env):

@@ -22,9 +22,9 @@ import pytest
 
 pytestmark = pytest.mark.synth
 
-CHANGES = ("layer", "code", "configuration", "definition")
 # The function whose configuration the "configuration" change touches.
 RECONFIGURED = "get_order"
+API_FUNCTIONS = {"post_orders", "get_order"}  # the others are TracingChoice.scheduled's
 
 
 @pytest.fixture(scope="module")
@@ -38,23 +38,38 @@ def prod_templates(synthesized, tmp_path_factory) -> dict[str, dict[str, Any]]:
     from auction_constructs import functions, packaging
     from pipeline_app import CDK_JSON
     from stages.auction_stage import AuctionStage
-    from stages.settings import load_stage_settings
     from tests.conftest import TEST_AUCTION_CONTEXT
 
     work = tmp_path_factory.mktemp("propagation")
     compiler = packaging.lambda_bytecode_compiler()
     code = packaging.build_code_asset(work / "code", compiler=compiler)
-    layer = packaging.build_layer_asset(compiler=compiler)
     changed_code = _changed_copy(code, work / "code-changed", "domain/orders.py")
-    changed_layer = _changed_copy(layer, work / "layer-changed", "python/attrs/__init__.py")
+    layers = {
+        requirements: packaging.build_layer_asset(requirements, compiler=compiler)
+        for requirements in packaging.LAYER_REQUIREMENTS
+    }
 
-    (prod,) = [s for s in load_stage_settings(TEST_AUCTION_CONTEXT) if s.name == "prod"]
+    def one_layer_changed(fixed: Path):
+        """`build_layer_asset` with the layer built from `fixed` changed, the other as is."""
+        changed = _changed_copy(
+            layers[fixed], work / f"changed-{fixed.stem}", "python/attrs/__init__.py"
+        )
+        return lambda requirements, **_: changed if requirements == fixed else layers[requirements]
+
+    prod = prod_settings()
     context = json.loads(CDK_JSON.read_text())["context"]  # the feature flags included
     app = cdk.App(context=context, outdir=str(work / "cdk.out"))
     timeouts = {**functions.TIMEOUTS, f"handlers.{RECONFIGURED}": cdk.Duration.seconds(11)}
     variants = {
         "unchanged": ({}, prod),
-        "layer": ({"build_layer_asset": lambda **_: changed_layer}, prod),
+        "xray-sdk layer": (
+            {"build_layer_asset": one_layer_changed(packaging.XRAY_SDK_REQUIREMENTS)},
+            prod,
+        ),
+        "opentelemetry layer": (
+            {"build_layer_asset": one_layer_changed(packaging.OPENTELEMETRY_REQUIREMENTS)},
+            prod,
+        ),
         "code": ({"build_code_asset": lambda **_: changed_code}, prod),
         "configuration": ({"TIMEOUTS": timeouts}, prod),
         "definition": ({}, attrs.evolve(prod, chunk_concurrency=prod.chunk_concurrency + 1)),
@@ -68,7 +83,7 @@ def prod_templates(synthesized, tmp_path_factory) -> dict[str, dict[str, Any]]:
                 patch.setattr(functions, attribute, value)
             stages[name] = AuctionStage(
                 app,
-                name.title(),
+                name.title().replace(" ", ""),
                 settings=settings,
                 pipeline_account=TEST_AUCTION_CONTEXT["pipeline"]["account"],
             )
@@ -77,6 +92,14 @@ def prod_templates(synthesized, tmp_path_factory) -> dict[str, dict[str, Any]]:
         name: stage.synth().get_stack_by_name("energy-auction-prod").template
         for name, stage in stages.items()
     }
+
+
+def prod_settings():
+    from stages.settings import load_stage_settings
+    from tests.conftest import TEST_AUCTION_CONTEXT
+
+    (prod,) = [s for s in load_stage_settings(TEST_AUCTION_CONTEXT) if s.name == "prod"]
+    return prod
 
 
 def _changed_copy(source: Path, target: Path, file: str) -> Path:
@@ -139,9 +162,20 @@ def test_turning_the_layer_flag_on_renames_every_function_so_each_publishes_once
     assert all(re.search(r" version-hash:[0-9a-f]{32}$", f["Description"]) for f in functions)
 
 
-def test_a_change_to_the_layer_alone_moves_every_function(prod_templates):
-    assert moved(prod_templates, "layer") == set(live_versions(prod_templates["unchanged"]))
-    assert definition(prod_templates["layer"]) == definition(prod_templates["unchanged"])
+@pytest.mark.parametrize("adapter", ["xray-sdk", "opentelemetry"])
+def test_a_change_to_a_layer_alone_moves_every_function_that_carries_it(prod_templates, adapter):
+    """A pin raised in one adapter's requirements reaches every function traced by it."""
+    tracing = prod_settings().tracing
+    everyone = set(live_versions(prod_templates["unchanged"]))
+    carriers = {
+        function
+        for function in everyone
+        if (tracing.api if function in API_FUNCTIONS else tracing.scheduled).value == adapter
+    }
+
+    assert carriers  # prod's settings use both adapters, so each row checks something
+    assert moved(prod_templates, f"{adapter} layer") == carriers
+    assert definition(prod_templates[f"{adapter} layer"]) == definition(prod_templates["unchanged"])
 
 
 def test_a_change_to_the_shared_code_moves_every_function(prod_templates):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import configparser
+import email
 import hashlib
 import importlib.util
 import marshal
@@ -21,10 +22,12 @@ from auction_constructs.functions import RUNTIME
 from auction_constructs.packaging import (
     CODE_ROOT,
     COMPILER_VARIABLE,
+    LAMBDA_PLATFORM,
     LAMBDA_PYTHON_VERSION,
     LAYER_REQUIREMENTS,
     LAYER_ROOT,
     PROJECT_ROOT,
+    XRAY_SDK_REQUIREMENTS,
     BytecodeCompiler,
     PackagingError,
     build_code_asset,
@@ -32,6 +35,7 @@ from auction_constructs.packaging import (
     find_bytecode_compiler,
     layer_fingerprint,
 )
+from handlers.observability import TracingAdapter
 
 
 def content_hash(folder: Path) -> str:
@@ -43,9 +47,20 @@ def content_hash(folder: Path) -> str:
     return digest.hexdigest()
 
 
+def pins(requirements: Path) -> dict[str, str]:
+    """A requirements file's pins: each package's canonical name to its exact version."""
+    found = {}
+    for line in requirements.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            pin = Requirement(line)
+            (version,) = (spec.version for spec in pin.specifier if spec.operator == "==")
+            found[canonicalize_name(pin.name)] = version
+    return found
+
+
 def test_the_layer_built_twice_from_scratch_is_byte_for_byte_the_same(tmp_path):
-    first = build_layer_asset(build_dir=tmp_path / "one")
-    second = build_layer_asset(build_dir=tmp_path / "two")
+    first = build_layer_asset(XRAY_SDK_REQUIREMENTS, build_dir=tmp_path / "one")
+    second = build_layer_asset(XRAY_SDK_REQUIREMENTS, build_dir=tmp_path / "two")
 
     assert content_hash(first) == content_hash(second)
     installed = {p.name.split("-")[0] for p in (first / "python").glob("*.dist-info")}
@@ -69,7 +84,7 @@ def test_the_code_asset_is_the_same_for_the_same_sources(tmp_path):
 
 
 def test_every_layer_pin_is_within_the_range_the_tests_run_against():
-    """The tests import what setup.cfg allows; Lambda imports the layer's pins."""
+    """The tests import what setup.cfg allows; Lambda imports the layers' pins."""
     config = configparser.ConfigParser()
     config.read(PROJECT_ROOT / "setup.cfg")
     ranges = {
@@ -78,16 +93,60 @@ def test_every_layer_pin_is_within_the_range_the_tests_run_against():
         if line.strip() and not line.lstrip().startswith("#")
         for requirement in [Requirement(line)]
     }
-    pins = [
-        Requirement(line)
-        for line in LAYER_REQUIREMENTS.read_text().splitlines()
-        if line.strip() and not line.startswith("#")
-    ]
+    layers = [pins(requirements) for requirements in LAYER_REQUIREMENTS]
 
-    assert {canonicalize_name(pin.name) for pin in pins} == set(ranges)
-    for pin in pins:
-        (version,) = (spec.version for spec in pin.specifier)
-        assert ranges[canonicalize_name(pin.name)].contains(version), pin
+    assert set().union(*layers) == set(ranges)
+    for layer in layers:
+        for name, version in layer.items():
+            assert ranges[name].contains(version, prereleases=True), (name, version)
+
+
+# The Lambda runtime's own packages: boto3 and botocore, and what they need.
+RUNTIME_PROVIDED = frozenset(
+    {"boto3", "botocore", "jmespath", "python-dateutil", "s3transfer", "urllib3", "six"}
+)
+# What pip would evaluate a requirement's markers with, in the functions' runtime.
+LAMBDA_MARKERS = {
+    "python_version": LAMBDA_PYTHON_VERSION,
+    "python_full_version": f"{LAMBDA_PYTHON_VERSION}.0",
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+    "platform_machine": LAMBDA_PLATFORM.rsplit("_", 1)[-1],
+    "os_name": "posix",
+    "extra": "",
+}
+
+
+@pytest.mark.parametrize("requirements", LAYER_REQUIREMENTS, ids=lambda path: path.name)
+def test_each_layer_holds_its_pins_and_they_are_the_whole_closure(requirements):
+    """pip installs the layers with --no-deps: a dependency missing from the pins, or pinned
+    outside what a package requires, would only fail in Lambda, at import. (boto3, botocore
+    and theirs come with the runtime.)"""
+    layer = build_layer_asset(requirements) / "python"  # cached, as synthesis builds it
+    pinned = pins(requirements)
+    installed = {}
+    for metadata in layer.glob("*.dist-info/METADATA"):
+        message = email.message_from_string(metadata.read_text())
+        installed[canonicalize_name(message["Name"])] = message
+        for line in message.get_all("Requires-Dist") or []:
+            needed = Requirement(line)
+            name = canonicalize_name(needed.name)
+            if name in RUNTIME_PROVIDED:
+                continue
+            if needed.marker is None or needed.marker.evaluate(LAMBDA_MARKERS):
+                assert name in pinned, f"{message['Name']} needs {line}: not pinned"
+                assert needed.specifier.contains(pinned[name], prereleases=True), (line, pinned)
+
+    assert {name: message["Version"] for name, message in installed.items()} == pinned
+
+
+def test_neither_tracing_adapter_s_layer_carries_the_other_s_packages():
+    xray_sdk, opentelemetry = (set(pins(requirements)) for requirements in LAYER_REQUIREMENTS)
+
+    assert "aws-xray-sdk" in xray_sdk - opentelemetry
+    assert {"opentelemetry-sdk", "protobuf"} <= opentelemetry - xray_sdk
 
 
 # This machine's own Python stands in for the Lambda's: bytecode is the same mechanism
@@ -129,10 +188,12 @@ def test_a_cold_start_runs_the_shipped_bytecode_without_compiling_the_sources(tm
 
 
 def test_the_layer_is_compiled_for_where_lambda_mounts_it(tmp_path):
-    layer = build_layer_asset(build_dir=tmp_path, compiler=HERE) / "python"
+    layer = build_layer_asset(XRAY_SDK_REQUIREMENTS, build_dir=tmp_path, compiler=HERE) / "python"
 
     assert compiled_filename(layer / "attrs" / "__init__.py") == f"{LAYER_ROOT}/attrs/__init__.py"
-    assert layer_fingerprint(compiler=HERE) != layer_fingerprint(compiler=None)
+    assert layer_fingerprint(XRAY_SDK_REQUIREMENTS, compiler=HERE) != layer_fingerprint(
+        XRAY_SDK_REQUIREMENTS, compiler=None
+    )
 
 
 def test_an_interpreter_of_another_python_version_is_refused(monkeypatch):
@@ -170,12 +231,29 @@ def test_the_functions_code_and_layer_carry_the_bytecode_of_the_compiler_found(
     monkeypatch.setattr(
         functions,
         "build_layer_asset",
-        lambda compiler: build_layer_asset(build_dir=tmp_path, compiler=compiler),
+        lambda requirements, compiler: build_layer_asset(
+            requirements, build_dir=tmp_path, compiler=compiler
+        ),
     )
 
     code = functions.FunctionCode(Stack(App(outdir=str(tmp_path / "out")), "S"), "Code")
+    code.layer(TracingAdapter.XRAY_SDK)
 
     handler = Path(code.code.path) / "handlers" / "post_orders.py"
     assert compiled_filename(handler) == f"{CODE_ROOT}/handlers/post_orders.py"
     layer = next(tmp_path.glob("layer-*")) / "python"
     assert compiled_filename(layer / "attrs" / "__init__.py") == f"{LAYER_ROOT}/attrs/__init__.py"
+
+
+def test_every_layer_s_pins_are_audited_and_listed_in_an_sbom():
+    """`make audit-layer` (the pipeline's build runs it), the pre-commit hook, `make sbom`."""
+    makefile = (PROJECT_ROOT / "Makefile").read_text()
+    audit = makefile.split("\naudit-layer:", 1)[1].split("\n\n", 1)[0]
+    sbom = makefile.split("\nsbom:", 1)[1].split("\n\n", 1)[0]
+    hooks = (PROJECT_ROOT / ".pre-commit-config.yaml").read_text()
+
+    for requirements in LAYER_REQUIREMENTS:
+        path = str(requirements.relative_to(PROJECT_ROOT))
+        assert f"--requirement {path}" in audit, path
+        assert f"--requirement {path}" in hooks, path
+        assert f"requirements {path} " in sbom, path

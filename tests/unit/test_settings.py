@@ -1,4 +1,5 @@
-"""Per-stage settings from cdk.json: who is alerted, and what is refused before synthesis."""
+"""Per-stage settings from cdk.json: who is alerted, what traces, and what is refused
+before synthesis."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from aws_cdk import Duration
 
 from auction_constructs.alerts import AlertTargets, FromParameter, SlackChannel
+from auction_constructs.auction_functions import TracingChoice
 from auction_constructs.schedule import latest_useful_start
+from handlers.observability import TracingAdapter
 from stages.settings import load_pipeline_settings, load_stage_settings
 
 CDK_JSON = json.loads((Path(__file__).parents[2] / "cdk.json").read_text())["context"]["auction"]
@@ -92,3 +95,35 @@ def test_a_late_hourly_start_must_end_before_the_next_one_starts():
     assert latest_useful_start(Duration.minutes(55)).to_seconds() == 300
     with pytest.raises(ValueError, match="leaves no time to start late"):
         latest_useful_start(Duration.seconds(3590))
+
+
+def test_every_stage_traces_the_api_with_the_x_ray_sdk_and_the_rest_with_opentelemetry():
+    """The dated decision (README, "Tracing"), until cdk.json says otherwise for a stage."""
+    for stage in load_stage_settings(CDK_JSON):
+        assert stage.tracing == TracingChoice(
+            api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY
+        )
+
+
+def test_cdk_json_may_trace_a_group_of_a_stage_with_the_other_adapter():
+    auction = configured(staging={"tracing": {"api": "opentelemetry"}})
+
+    stages = {s.name: s for s in load_stage_settings(auction)}
+
+    assert stages["staging"].tracing.api is TracingAdapter.OPENTELEMETRY
+    assert stages["staging"].tracing.scheduled is TracingAdapter.OPENTELEMETRY
+    assert stages["prod"].tracing.api is TracingAdapter.XRAY_SDK
+
+
+@pytest.mark.parametrize(
+    ("tracing", "expected"),
+    [
+        ({"api": "otel"}, r"stages\.dev\.tracing: each group's adapter is one of "
+                          r"\['xray-sdk', 'opentelemetry'\]"),
+        ({"hourly": "xray-sdk"}, r"stages\.dev\.tracing may name \['api', 'scheduled'\] only"),
+        ("opentelemetry", r"stages\.dev\.tracing may name \['api', 'scheduled'\] only"),
+    ],
+)  # fmt: skip
+def test_an_unknown_adapter_or_group_is_refused_naming_the_setting(tracing, expected):
+    with pytest.raises(ValueError, match=expected):
+        load_stage_settings(configured(dev={"tracing": tracing}))

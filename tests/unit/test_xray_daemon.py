@@ -3,6 +3,7 @@ trace, and no datagram can stop it."""
 
 from __future__ import annotations
 
+import base64
 import json
 import socket
 import threading
@@ -111,6 +112,8 @@ JUNK = {
     "a document that is a list": HEADER + b"[1, 2]",
     "a document with no trace": HEADER + b'{"id": "x"}',
     "empty": b"",
+    "OTLP spans that are not base64": HEADER + b"T1Sabc",
+    "OTLP spans that are not protobuf": HEADER + b"T1S" + base64.b64encode(b"\xff" * 40),
     "as large as UDP carries": HEADER + b"x" * 65_000,
 }
 
@@ -123,6 +126,15 @@ def test_the_daemon_survives_any_datagram_and_keeps_reading(daemon):
     assert daemon.documents_of({"1-ok"}) == [document("1-ok")]
     assert daemon.is_alive()
     assert daemon.dropped == len(JUNK)
+
+
+def test_unsampled_spans_are_read_and_kept_out_of_every_trace(daemon):
+    send(daemon, HEADER + b"T1U" + base64.b64encode(b""))
+    send(daemon, HEADER + json.dumps(document("1-ok")).encode())
+
+    assert daemon.documents_of({"1-ok"}) == [document("1-ok")]
+    assert (daemon.received, daemon.dropped) == (2, 0)
+    assert daemon._by_trace.keys() == {"1-ok"}
 
 
 @pytest.mark.parametrize("datagram", JUNK.values(), ids=JUNK.keys())
