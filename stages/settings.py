@@ -38,11 +38,19 @@ def _account(_instance: Any, _attribute: attrs.Attribute, value: str) -> None:
 
 
 # Decided 2026-12-02 from `make bench` (README, "Tracing"): OpenTelemetry's imports cost the
-# API's functions more than their cold-start budget leaves, so they keep the X-Ray SDK;
-# the scheduled ones, where nobody waits, move to OpenTelemetry now. Review the API's by
-# 25 Feb 2027 (the SDK's end of support, by one AWS page), or sooner on a security
-# advisory against aws-xray-sdk.
-TRACING = TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY)
+# API's functions more than their cold-start budget leaves, so they keep the X-Ray SDK
+# everywhere; review by 25 Feb 2027 (the SDK's end of support, by one AWS page), or sooner
+# on a security advisory against aws-xray-sdk. The scheduled functions, where nobody
+# waits, move to OpenTelemetry in dev first: that its spans reach X-Ray through Lambda's
+# daemon (OTLP over UDP) without Transaction Search is what the ADOT exporter is built for,
+# but no AWS page found says so. Staging and prod follow once dev's console shows them
+# (docs/deploying.md, "Moving the scheduled functions to OpenTelemetry").
+XRAY_SDK_ONLY = TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.XRAY_SDK)
+TRACING = {
+    "dev": TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY),
+    "staging": XRAY_SDK_ONLY,
+    "prod": XRAY_SDK_ONLY,
+}
 
 
 @attrs.frozen
@@ -66,7 +74,7 @@ class StageSettings:
     bake_minutes: int  # after that, the pipeline watches its alarms this long (0: not)
     region: str = REGION
     alerts: AlertTargets = attrs.field(factory=AlertTargets)
-    tracing: TracingChoice = TRACING
+    tracing: TracingChoice = XRAY_SDK_ONLY
 
     def __attrs_post_init__(self) -> None:
         if self.name in MUST_ALERT and not self.alerts.anyone:
@@ -186,18 +194,19 @@ def _stage(name: str, configured: Mapping[str, Any]) -> StageSettings:
         alerts=_alert_targets(
             f"stages.{name}", configured.get("alert_email"), configured.get("slack")
         ),
-        tracing=_tracing(f"stages.{name}.tracing", configured.get("tracing", {})),
+        tracing=_tracing(name, configured.get("tracing", {})),
         **_DEFAULTS[name],
     )
 
 
-def _tracing(where: str, configured: Mapping[str, str]) -> TracingChoice:
-    """TRACING, with the groups `configured` names traced otherwise."""
+def _tracing(stage: str, configured: Mapping[str, str]) -> TracingChoice:
+    """The stage's TRACING, with the groups `configured` names traced otherwise."""
+    where = f"stages.{stage}.tracing"
     groups = {field.name for field in attrs.fields(TracingChoice)}
     if not isinstance(configured, Mapping) or set(configured) - groups:
         raise ValueError(f"{where} may name {sorted(groups)} only, not {configured!r}")
     try:
-        return attrs.evolve(TRACING, **configured)
+        return attrs.evolve(TRACING[stage], **configured)
     except ValueError:
         adapters = [adapter.value for adapter in TracingAdapter]
         raise ValueError(f"{where}: each group's adapter is one of {adapters}") from None

@@ -95,11 +95,16 @@ def prod_templates(synthesized, tmp_path_factory) -> dict[str, dict[str, Any]]:
 
 
 def prod_settings():
+    """Prod's settings, with its scheduled functions traced by OpenTelemetry as dev's are
+    (stages/settings.py): so that it carries both layers, and a change to each is seen."""
+    from auction_constructs.auction_functions import TracingChoice
+    from handlers.observability import TracingAdapter
     from stages.settings import load_stage_settings
     from tests.conftest import TEST_AUCTION_CONTEXT
 
     (prod,) = [s for s in load_stage_settings(TEST_AUCTION_CONTEXT) if s.name == "prod"]
-    return prod
+    both = TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY)
+    return attrs.evolve(prod, tracing=both)
 
 
 def _changed_copy(source: Path, target: Path, file: str) -> Path:
@@ -173,7 +178,7 @@ def test_a_change_to_a_layer_alone_moves_every_function_that_carries_it(prod_tem
         if (tracing.api if function in API_FUNCTIONS else tracing.scheduled).value == adapter
     }
 
-    assert carriers  # prod's settings use both adapters, so each row checks something
+    assert carriers  # prod_settings uses both adapters, so each row checks something
     assert moved(prod_templates, f"{adapter} layer") == carriers
     assert definition(prod_templates[f"{adapter} layer"]) == definition(prod_templates["unchanged"])
 

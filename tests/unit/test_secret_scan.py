@@ -56,4 +56,3 @@ def test_in_a_checkout_it_scans_at_least_every_tracked_file():
     ).stdout.split()
 
     assert set(tracked) <= set(files_to_scan(REPOSITORY))
-

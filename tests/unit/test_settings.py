@@ -97,22 +97,25 @@ def test_a_late_hourly_start_must_end_before_the_next_one_starts():
         latest_useful_start(Duration.seconds(3590))
 
 
-def test_every_stage_traces_the_api_with_the_x_ray_sdk_and_the_rest_with_opentelemetry():
-    """The dated decision (README, "Tracing"), until cdk.json says otherwise for a stage."""
-    for stage in load_stage_settings(CDK_JSON):
-        assert stage.tracing == TracingChoice(
-            api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY
-        )
+def test_the_api_keeps_the_x_ray_sdk_and_only_dev_traces_the_scheduled_with_opentelemetry():
+    """The dated decision (stages/settings.py), until cdk.json says otherwise for a stage."""
+    stages = {stage.name: stage.tracing for stage in load_stage_settings(CDK_JSON)}
+
+    assert stages == {
+        "dev": TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.OPENTELEMETRY),
+        "staging": TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.XRAY_SDK),
+        "prod": TracingChoice(api=TracingAdapter.XRAY_SDK, scheduled=TracingAdapter.XRAY_SDK),
+    }
 
 
 def test_cdk_json_may_trace_a_group_of_a_stage_with_the_other_adapter():
-    auction = configured(staging={"tracing": {"api": "opentelemetry"}})
+    auction = configured(prod={"tracing": {"scheduled": "opentelemetry"}})
 
     stages = {s.name: s for s in load_stage_settings(auction)}
 
-    assert stages["staging"].tracing.api is TracingAdapter.OPENTELEMETRY
-    assert stages["staging"].tracing.scheduled is TracingAdapter.OPENTELEMETRY
-    assert stages["prod"].tracing.api is TracingAdapter.XRAY_SDK
+    assert stages["prod"].tracing.scheduled is TracingAdapter.OPENTELEMETRY
+    assert stages["prod"].tracing.api is TracingAdapter.XRAY_SDK  # the other group as it was
+    assert stages["staging"].tracing.scheduled is TracingAdapter.XRAY_SDK
 
 
 @pytest.mark.parametrize(

@@ -19,13 +19,13 @@ from tests.unit.iam import statements_of_role
 
 pytestmark = pytest.mark.synth
 
-FUNCTIONS = {
-    "PostOrders": TRACING.api,
-    "GetOrder": TRACING.api,
-    "FetchResults": TRACING.scheduled,
-    "StoreResult": TRACING.scheduled,
-    "SummarizeRun": TRACING.scheduled,
-    "SyntheticCheck": TRACING.scheduled,
+FUNCTIONS = {  # each function of dev, and its adapter there
+    "PostOrders": TRACING["dev"].api,
+    "GetOrder": TRACING["dev"].api,
+    "FetchResults": TRACING["dev"].scheduled,
+    "StoreResult": TRACING["dev"].scheduled,
+    "SummarizeRun": TRACING["dev"].scheduled,
+    "SyntheticCheck": TRACING["dev"].scheduled,
 }
 # What only one adapter's layer holds (top-level folders of its `python/`).
 PACKAGES = {TracingAdapter.XRAY_SDK: "aws_xray_sdk", TracingAdapter.OPENTELEMETRY: "opentelemetry"}
