@@ -9,8 +9,9 @@ rolls back by itself when one goes off
 
 Before the canary takes a call, a pre-traffic check (CodeDeploy's BeforeAllowTraffic
 hook, handlers/pre_traffic_check.py) calls the new version directly and fails the
-deployment unless it answers as documented: that catches a version broken for every call
-at any traffic, where the alarms need traffic to see anything.
+deployment unless it answers as documented (POST: a batch it refuses; GET: an order it
+looks up and does not find): that catches a version that cannot start, refuses every
+request or cannot read its table, at any traffic, where the alarms need traffic.
 """
 
 from __future__ import annotations
@@ -67,6 +68,10 @@ class GradualRelease(Construct):
                 # CDK lets the group's role invoke the hook, and the hook report on this
                 # group's deployments alone (PutLifecycleEventHookExecutionStatus).
                 self.groups[name].add_pre_hook(check)
+                # The alias moves, and hands CodeDeploy the release, only once the check
+                # names the new version and may invoke it: the hook appears in the alias's
+                # UpdatePolicy only, which CloudFormation is not documented to order by.
+                function.alias.node.add_dependency(check, check.role)
         NagSuppressions.add_resource_suppressions(
             self,
             [

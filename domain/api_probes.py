@@ -4,12 +4,17 @@ the answers docs/api.md documents for them.
 The synthetic check sends the refused batch through API Gateway every 5 minutes
 (handlers/synthetic_check.py); before a new version of an API function takes any traffic
 in prod, the pre-traffic check sends it the request of its route (handlers/pre_traffic_check.py).
-Both are refused before any table is read: the answer depends on the release alone.
+POST's is refused before any table is read: nothing can be written. GET's names an order
+nobody posted, which the function looks up in the table: its read path and its grant are
+exercised, and the answer is the same 404 whatever the table holds.
 
 >>> refused_as_documented(400, {"problems": [REFUSED_PROBLEM]})
 True
->>> not_found_as_documented(404, {"message": NOT_FOUND_MESSAGE}), not_found_as_documented(500, {})
-(True, False)
+>>> record_id = unposted_record_id("0f" * 16)
+>>> not_found_as_documented(record_id, 404, {"message": f"no order {record_id!r}"})
+True
+>>> not_found_as_documented(record_id, 404, {"message": "no order has this record_id: ..."})
+False
 """
 
 from __future__ import annotations
@@ -28,10 +33,9 @@ REFUSED_PROBLEM = {
     "reason": "is set by the service and may not be sent",
 }
 
-# GET /orders/{record_id}: a record_id no order can have (POST refuses it: over 256 bytes),
-# answered without reading the table.
-IMPOSSIBLE_RECORD_ID = "pre-traffic-check-" + "x" * 239
-NOT_FOUND_MESSAGE = "no order has this record_id: a record_id must be at most 256 bytes"
+# GET /orders/{record_id}: a well-formed record_id of this prefix and a fresh random part,
+# which no client has posted.
+UNPOSTED_PREFIX = "pre-traffic-check-"
 
 
 def refused_as_documented(status: int | None, answer: Mapping[str, Any]) -> bool:
@@ -39,6 +43,11 @@ def refused_as_documented(status: int | None, answer: Mapping[str, Any]) -> bool
     return status == 400 and REFUSED_PROBLEM in answer.get("problems", [])
 
 
-def not_found_as_documented(status: int | None, answer: Mapping[str, Any]) -> bool:
-    """The documented 404 for `IMPOSSIBLE_RECORD_ID`."""
-    return status == 404 and answer.get("message") == NOT_FOUND_MESSAGE
+def unposted_record_id(random_hex: str) -> str:
+    return UNPOSTED_PREFIX + random_hex
+
+
+def not_found_as_documented(record_id: str, status: int | None, answer: Mapping[str, Any]) -> bool:
+    """The documented 404 for an order the table does not hold (docs/api.md): it names the
+    record_id, and is not the 404 given, without reading, to one POST would refuse."""
+    return status == 404 and answer.get("message") == f"no order {record_id!r}"

@@ -5,12 +5,13 @@ Event (CodeDeploy's): `{"DeploymentId": ..., "LifecycleEventHookExecutionId": ..
 Environment: `CHECKED_VERSION_ARN`, the version being released (set from the same template
 update that publishes it), and `CHECKED_ROUTE`, the route that version serves.
 
-It sends the route's probe (domain/api_probes.py), which the function refuses before
-reading any table: nothing is written, and the answer depends on the release alone. The
-documented answer reports Succeeded; any other answer, a function error, or a version that
-cannot be invoked reports Failed, and CodeDeploy stops the deployment before the canary
-takes a single call. A version broken for every call is caught here whatever the traffic;
-what shows only under traffic is left to the canary's alarms (docs/releasing.md).
+It sends the route's probe (domain/api_probes.py), which writes nothing: POST gets a batch
+it refuses before reading the table, GET an order nobody posted, looked up in the table.
+The documented answer reports Succeeded; any other answer, a function error, or a version
+that cannot be invoked reports Failed, and CodeDeploy stops the deployment before the
+canary takes a single call. So a version that cannot start, refuses every request, or (for
+GET) cannot read its table is caught here whatever the traffic; what a POST shows only when
+it stores a batch is left to the canary's alarms (docs/releasing.md).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,11 +28,11 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from domain.api_probes import (
-    IMPOSSIBLE_RECORD_ID,
     REFUSED_BATCH,
     ROUTES,
     not_found_as_documented,
     refused_as_documented,
+    unposted_record_id,
 )
 from handlers import aws_clients, observability
 
@@ -59,20 +61,25 @@ def _proxy_event(method: str, resource: str, path: str, **fields: Any) -> dict[s
     }
 
 
-PROBES: dict[str, tuple[dict[str, Any], Expectation]] = {
-    ROUTES["post_orders"]: (
-        _proxy_event("POST", "/orders", "/orders", body=REFUSED_BATCH.decode()),
-        refused_as_documented,
-    ),
-    ROUTES["get_order"]: (
-        _proxy_event(
-            "GET",
-            "/orders/{record_id}",
-            f"/orders/{IMPOSSIBLE_RECORD_ID}",
-            pathParameters={"record_id": IMPOSSIBLE_RECORD_ID},
-        ),
-        not_found_as_documented,
-    ),
+def _post_probe() -> tuple[dict[str, Any], Expectation]:
+    event = _proxy_event("POST", "/orders", "/orders", body=REFUSED_BATCH.decode())
+    return event, refused_as_documented
+
+
+def _get_probe() -> tuple[dict[str, Any], Expectation]:
+    record_id = unposted_record_id(secrets.token_hex(16))  # fresh: no client has posted it
+    event = _proxy_event(
+        "GET",
+        "/orders/{record_id}",
+        f"/orders/{record_id}",
+        pathParameters={"record_id": record_id},
+    )
+    return event, functools.partial(not_found_as_documented, record_id)
+
+
+PROBES: dict[str, Callable[[], tuple[dict[str, Any], Expectation]]] = {
+    ROUTES["post_orders"]: _post_probe,
+    ROUTES["get_order"]: _get_probe,
 }
 
 # The hook's permission to invoke the new version is granted in the same update that
@@ -97,6 +104,7 @@ def _clients() -> tuple[Any, Any]:
     return aws_clients.client("lambda", config=INVOKE_CONFIG), aws_clients.client("codedeploy")
 
 
+@observability.invocation
 def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     lambda_client, codedeploy = _clients()
     version_arn, route = os.environ["CHECKED_VERSION_ARN"], os.environ["CHECKED_ROUTE"]
@@ -120,7 +128,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def check(lambda_client: Any, version_arn: str, route: str) -> None:
     """Send `route`'s probe to the version; raise unless it answers as documented."""
-    event, documented = PROBES[route]
+    event, documented = PROBES[route]()
     status, answer = _invoke(lambda_client, version_arn, event)
     if not documented(status, answer):
         raise ProbeFailedError(f"{route} answered {status} {answer}, not as documented")

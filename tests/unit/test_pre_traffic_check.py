@@ -3,7 +3,8 @@ Succeeded for the documented answers, Failed for anything else, never nothing.
 
 The versions are the project's real handlers (and stand-ins for broken releases) behind
 the emulation's Lambda Invoke API; CodeDeploy is botocore's stubbed client, which checks
-each call's parameters. No table exists: a probe that read or wrote one would fail.
+each call's parameters. The GET versions read an empty orders table on moto; POST's are
+given no table: its probe must be answered without one.
 """
 
 from __future__ import annotations
@@ -11,23 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
 import botocore.session
 import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
+from moto import mock_aws
 
 from domain.api_probes import ROUTES
 from emulator.local_lambda import LocalFunction, LocalLambda
+from tests.orders_table import create_orders_table
 from tests.unit.conftest import fresh
 
 ACCOUNT_ARN = "arn:aws:lambda:eu-west-1:123456789012:function"
 VERSION = "7"
 HOOK_EVENT = {"DeploymentId": "d-ABCDEF123", "LifecycleEventHookExecutionId": "hook-execution-1"}
-HANDLERS = {
-    "post_orders": "handlers.post_orders.handler",
-    "get_order": "handlers.get_order.handler",
-    "failing": "tests.unit.stand_in_handlers.failing",
-    "accepting_everything": "tests.unit.stand_in_handlers.accepting_everything",
+TABLE = "orders"
+HANDLERS = {  # each version: its handler, and the table it is configured with
+    "post_orders": ("handlers.post_orders.handler", "no-such-table"),
+    "get_order": ("handlers.get_order.handler", TABLE),
+    "get_order_without_its_table": ("handlers.get_order.handler", "no-such-table"),
+    "failing": ("tests.unit.stand_in_handlers.failing", TABLE),
+    "accepting_everything": ("tests.unit.stand_in_handlers.accepting_everything", TABLE),
 }
 
 
@@ -43,14 +49,17 @@ def served() -> Iterator[tuple[dict[str, LocalFunction], str]]:
             name=name,
             arn=f"{ACCOUNT_ARN}:{name}",
             handler=handler,
-            environment={"ORDERS_TABLE_NAME": "no-such-table"},
+            environment={"ORDERS_TABLE_NAME": table},
             aliases=frozenset({VERSION}),
         )
-        for name, handler in HANDLERS.items()
+        for name, (handler, table) in HANDLERS.items()
     }
-    local = LocalLambda(list(functions.values())).start()
-    yield functions, local.url
-    local.stop()
+    with mock_aws():
+        create_orders_table(TABLE)
+        local = LocalLambda(list(functions.values())).start()
+        yield functions, local.url
+        local.stop()
+        assert boto3.client("dynamodb").scan(TableName=TABLE)["Count"] == 0  # nothing written
 
 
 @pytest.fixture
@@ -108,6 +117,13 @@ def test_a_broken_version_fails_the_deployment(hook, monkeypatch, route, broken)
     result = run(hook, monkeypatch, function=broken, route=route, reported="Failed")
 
     assert "not as documented" in result["reason"] or "failed" in result["reason"]
+
+
+def test_a_get_version_that_cannot_read_its_table_fails_the_deployment(hook, monkeypatch):
+    result = run(hook, monkeypatch, function="get_order_without_its_table",
+                 route=ROUTES["get_order"], reported="Failed")  # fmt: skip
+
+    assert "ResourceNotFoundException" in result["reason"]
 
 
 def test_the_other_route_s_answer_is_not_taken_for_this_one(hook, monkeypatch):

@@ -199,13 +199,23 @@ def test_each_api_function_s_new_version_is_checked_before_it_takes_traffic(prod
         update = alias["UpdatePolicy"]["CodeDeployLambdaAliasUpdate"]
         if "BeforeAllowTrafficHook" not in update:
             continue
-        check = checks[logical(readable(update["BeforeAllowTrafficHook"]))]
+        check_id = logical(readable(update["BeforeAllowTrafficHook"]))
+        check = checks[check_id]
         variables = check["Environment"]["Variables"]
         # The version the alias moves to, as the same update publishes it.
         assert readable(variables["CHECKED_VERSION_ARN"]) == readable(
             alias["Properties"]["FunctionVersion"]
         ).replace(".Version>", ">")
         hooked[name] = variables["CHECKED_ROUTE"]
+        # ... and the alias waits for the check, and for the grant to invoke that version.
+        check_role = logical(readable(check["Role"]))
+        policies = [
+            logical_id
+            for logical_id, resource in prod["Resources"].items()
+            if resource["Type"] == "AWS::IAM::Policy"
+            and check_role in json.dumps(resource["Properties"]["Roles"])
+        ]
+        assert {check_id, check_role, *policies} <= set(alias["DependsOn"])
 
     assert hooked == ROUTES
     assert len(checks) == len(ROUTES)

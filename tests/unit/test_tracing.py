@@ -206,3 +206,12 @@ def test_without_a_daemon_neither_tracing_library_is_imported():
             check=True,
         )
         assert run.stdout.strip() == "[]", adapter
+
+
+def test_every_deployed_handler_runs_each_invocation_in_its_trace():
+    """A handler without `@observability.invocation` sends no span with OpenTelemetry."""
+    from auction_constructs.functions import TIMEOUTS  # every deployed function's module
+
+    in_trace = observability.invocation(lambda event, context: None).__code__
+    for module in TIMEOUTS:
+        assert fresh(module).handler.__code__ is in_trace, module
