@@ -34,6 +34,7 @@ HANDLERS = (
     "handlers.store_result",
     "handlers.summarize_run",
     "handlers.synthetic_check",
+    "handlers.pre_traffic_check",
 )
 # The cold-start budget is the API's: its clients wait on it. Nobody waits on the others.
 API_HANDLERS = frozenset({"handlers.post_orders", "handlers.get_order"})

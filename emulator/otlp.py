@@ -21,9 +21,9 @@ from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 from opentelemetry.proto.trace.v1.trace_pb2 import Span, Status
 
 from emulator.span_names import aws_call
+from handlers.tracing_otel import ANNOTATION_KEYS  # X-Ray's key, which the adapter sets
 
 SAMPLED, UNSAMPLED = b"T1S", b"T1U"
-ANNOTATION_KEYS = "aws.xray.annotations"
 # An AWS call's attributes that X-Ray reads into the segment's own fields, not metadata.
 _AWS_CALL = ("rpc.system", "rpc.service", "rpc.method")
 _AWS_FIELDS = {"region": "cloud.region", "request_id": "aws.request_id"}
