@@ -88,12 +88,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def open_orders_numbers(orders: Sequence[OpenOrder], now: float) -> dict[Metric, float]:
     """How many orders are open, and the oldest's age in seconds: 0 when none is, so that
-    a quiet hour still reports.
-
-    >>> from domain.auction import OpenOrder
-    >>> open_orders_numbers([OpenOrder("a", 1_000, {}), OpenOrder("b", 4_000, {})], now=10.0)
-    {<Metric.OPEN_ORDERS: 'OpenOrders'>: 2, <Metric.OLDEST_OPEN_ORDER_AGE: 'OldestOpenOrderAge'>: 9.0}
-    """
+    a quiet hour still reports."""
     oldest_ms = min((order.posted_at for order in orders), default=None)
     age = 0.0 if oldest_ms is None else max(0.0, now - oldest_ms / 1000)
     return {Metric.OPEN_ORDERS: len(orders), Metric.OLDEST_OPEN_ORDER_AGE: age}

@@ -29,8 +29,8 @@ import contextlib
 import contextvars
 import enum
 import functools
-import logging
 import json
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
