@@ -125,11 +125,11 @@ class AuctionAlarms(Construct):
         for alarm in self.alarms:
             alarm.add_alarm_action(action)
 
-    def metric(self, metric: Metric, statistic: str) -> cloudwatch.Metric:
+    def metric(self, metric: str, statistic: str) -> cloudwatch.Metric:
         """One of the stage's numbers, hourly: no dimensions, as the handlers write them."""
         return cloudwatch.Metric(
             namespace=self._numbers.namespace,
-            metric_name=str(metric),
+            metric_name=metric,
             statistic=statistic,
             period=PERIOD,
             label=f"{metric} ({statistic})",

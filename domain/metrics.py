@@ -17,7 +17,6 @@ count may be seen twice in CloudWatch; locally every document is counted exactly
 
 from __future__ import annotations
 
-import enum
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
@@ -32,13 +31,15 @@ MAX_EVENT_BYTES = 256 * 1024
 _DOCUMENT_OVERHEAD_BYTES = 2_048
 
 
-class Unit(enum.StrEnum):
-    COUNT = "Count"
-    SECONDS = "Seconds"
+COUNT, SECONDS = "Count", "Seconds"  # the units written
 
 
-class Metric(enum.StrEnum):
-    """Every metric the handlers write, and where it comes from."""
+class Metric:
+    """The name of every metric the handlers write, and where each comes from.
+
+    Plain strings, not an enum: a class of enum members takes about a millisecond to
+    create at every cold start, and POST /orders's budget is tight (docs/performance.md).
+    """
 
     ORDERS_POSTED = "OrdersPosted"  # POST /orders: records held by a 201 answer
     OPEN_ORDERS = "OpenOrders"  # Lambda A, each attempt: orders open at the run's start
@@ -53,12 +54,18 @@ class Metric(enum.StrEnum):
     ORDERS_DECIDED = "OrdersDecided"  # accepted + rejected
     RUN_DURATION = "RunDuration"  # from the run's start to its summary
 
-    @property
-    def unit(self) -> Unit:
-        return Unit.SECONDS if self in _IN_SECONDS else Unit.COUNT
 
-
+# Every name, each a billed custom metric per stage: no other may be written.
+METRICS = tuple(value for name, value in vars(Metric).items() if name.isupper())
 _IN_SECONDS = frozenset({Metric.OLDEST_OPEN_ORDER_AGE, Metric.DECISION_AGE, Metric.RUN_DURATION})
+
+
+def unit_of(metric: str) -> str:
+    """
+    >>> unit_of(Metric.DECISION_AGE), unit_of(Metric.OPEN_ORDERS)
+    ('Seconds', 'Count')
+    """
+    return SECONDS if metric in _IN_SECONDS else COUNT
 
 
 def namespace(stage: str) -> str:
@@ -72,14 +79,15 @@ def namespace(stage: str) -> str:
 
 def emf_documents(
     namespace: str,
-    values: Mapping[Metric, float | Sequence[float]],
+    values: Mapping[str, float | Sequence[float]],
     *,
     timestamp_ms: int,
     properties: Mapping[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """The documents that carry `values` (a number, or several: a distribution).
 
-    A metric given no values is left out; no values at all make no document.
+    A metric given no values is left out; no values at all make no document. A name not
+    in `METRICS` is refused (each name is billed), as is a value JSON cannot hold.
 
     >>> [doc["OrdersPosted"] for doc in emf_documents(
     ...     "EnergyAuction/dev", {Metric.ORDERS_POSTED: 2}, timestamp_ms=0)]
@@ -91,7 +99,7 @@ def emf_documents(
     pieces = [
         (metric, chunk) for metric, given in values.items() for chunk in _chunks(metric, given)
     ]
-    documents: list[dict[Metric, list[float] | float]] = []
+    documents: list[dict[str, list[float] | float]] = []
     sizes: list[int] = []
     for metric, chunk in pieces:
         size = len(json.dumps(chunk)) + len(metric) + 40
@@ -114,7 +122,9 @@ def emf_documents(
     return [_document(namespace, held, timestamp_ms, properties or {}) for held in documents]
 
 
-def _chunks(metric: Metric, given: float | Sequence[float]) -> list[list[float]]:
+def _chunks(metric: str, given: float | Sequence[float]) -> list[list[float]]:
+    if metric not in METRICS:
+        raise ValueError(f"{metric!r} is not one of the auction's metrics")
     found = [given] if isinstance(given, int | float) else list(given)
     for value in found:
         if (
@@ -131,7 +141,7 @@ def _chunks(metric: Metric, given: float | Sequence[float]) -> list[list[float]]
 
 def _document(
     namespace: str,
-    held: Mapping[Metric, list[float] | float],
+    held: Mapping[str, list[float] | float],
     timestamp_ms: int,
     properties: Mapping[str, str],
 ) -> dict[str, Any]:
@@ -142,12 +152,12 @@ def _document(
                 {
                     "Namespace": namespace,
                     "Dimensions": [[]],
-                    "Metrics": [{"Name": str(metric), "Unit": str(metric.unit)} for metric in held],
+                    "Metrics": [{"Name": metric, "Unit": unit_of(metric)} for metric in held],
                 }
             ],
         },
         **properties,
-        **{str(metric): value for metric, value in held.items()},
+        **held,
     }
 
 

@@ -86,7 +86,7 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     }
 
 
-def open_orders_numbers(orders: Sequence[OpenOrder], now: float) -> dict[Metric, float]:
+def open_orders_numbers(orders: Sequence[OpenOrder], now: float) -> dict[str, float]:
     """How many orders are open, and the oldest's age in seconds: 0 when none is, so that
     a quiet hour still reports."""
     oldest_ms = min((order.posted_at for order in orders), default=None)

@@ -36,7 +36,7 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
 
-from domain.metrics import Metric, emf_documents
+from domain.metrics import emf_documents
 from handlers import clock
 
 T = TypeVar("T")
@@ -185,7 +185,7 @@ def write_metrics_to(sink: MetricsSink) -> MetricsSink:
 
 
 def put_metrics(
-    values: Mapping[Metric, float | Sequence[float]],
+    values: Mapping[str, float | Sequence[float]],
     *,
     at: float | None = None,
     **properties: str,

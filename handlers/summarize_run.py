@@ -70,7 +70,7 @@ def _outcome_keys(files: RunFiles, run: RunRef) -> list[str]:
     return keys
 
 
-def run_numbers(summary: RunSummary, run: RunRef, now: float) -> dict[Metric, float]:
+def run_numbers(summary: RunSummary, run: RunRef, now: float) -> dict[str, float]:
     """The run's counts, and its duration until `now` (from its start to its summary)."""
     return {
         Metric.ORDERS_TAKEN: summary.orders,

@@ -7,7 +7,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from domain.metrics import Metric, Unit
+from domain.metrics import METRICS, SECONDS, Metric, unit_of
 
 CAUSE_CHARACTERS = 200  # a cause longer than this is cut; the report has it whole
 
@@ -51,7 +51,7 @@ def number_text(name: str, values: Sequence[float]) -> str:
     >>> number_text("DecisionAge", [0.25, 0.5, 1.0, 2.0])
     'p50 0.5 s, p99 2 s, of 4'
     """
-    unit = " s" if name in _METRICS and Metric(name).unit is Unit.SECONDS else ""
+    unit = " s" if name in METRICS and unit_of(name) == SECONDS else ""
     if name == Metric.DECISION_AGE and len(values) > 1:
         p50, p99 = _percentile(values, 50), _percentile(values, 99)
         return f"p50 {p50:.3g}{unit}, p99 {p99:.3g}{unit}, of {len(values)}"
@@ -65,9 +65,6 @@ def numbers_line(numbers: Mapping[str, Sequence[float]]) -> str:
     'OrdersTaken 3; RunDuration 1.25 s'
     """
     return "; ".join(f"{name} {number_text(name, values)}" for name, values in numbers.items())
-
-
-_METRICS = frozenset(str(metric) for metric in Metric)
 
 
 def _percentile(values: Sequence[float], percent: int) -> float:

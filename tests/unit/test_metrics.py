@@ -13,6 +13,7 @@ from domain.metrics import (
     MAX_EVENT_BYTES,
     MAX_METRICS_PER_DOCUMENT,
     MAX_VALUES_PER_METRIC,
+    METRICS,
     Metric,
     emf_documents,
     metric_values,
@@ -62,8 +63,8 @@ def test_a_distribution_is_spread_over_documents_of_at_most_100_values_a_metric(
 
 
 def test_more_than_100_metrics_never_share_one_directive():
-    values = dict.fromkeys(Metric, [1.0] * 150)  # every metric, two pieces each
-    names = {str(metric) for metric in Metric}
+    values = dict.fromkeys(METRICS, [1.0] * 150)  # every metric, two pieces each
+    names = set(METRICS)
 
     documents = emf_documents(NAMESPACE, values, timestamp_ms=0)
 
@@ -94,6 +95,11 @@ def test_no_values_make_no_document():
 def test_a_value_json_or_cloudwatch_cannot_hold_is_refused(value):
     with pytest.raises(ValueError, match="OpenOrders"):
         emf_documents(NAMESPACE, {Metric.OPEN_ORDERS: [1, value]}, timestamp_ms=0)
+
+
+def test_a_name_outside_the_auction_s_metrics_is_refused_as_each_is_billed():
+    with pytest.raises(ValueError, match="'OrdersPosted-run-7' is not one of"):
+        emf_documents(NAMESPACE, {"OrdersPosted-run-7": 1}, timestamp_ms=0)
 
 
 # -- the port ----------------------------------------------------------------------------
