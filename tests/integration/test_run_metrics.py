@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from domain.metrics import metric_values
 from domain.runs import report_key
 from emulator.scenarios import seed_for_late_results
 from tests.unit.test_auction_alarms import DECIDED_NOTHING, OLDEST, first_alarm_hour
@@ -83,7 +84,22 @@ def test_every_number_of_a_run_is_what_the_table_and_buckets_hold(local_system):
         assert (stored, len(report["rejected"]), report["orders"]) == (accepted, rejected, 7)
         (duration,) = numbers["RunDuration"]
         assert 0 < duration <= run.stopped.timestamp() - run.started.timestamp() + 1
-        # Each in the stage's own namespace, about this run only.
+        # Each written by the function that knows it, in the stage's own namespace.
+        writers = {}
+        for written in system.metrics.written:
+            for name in metric_values([written.document]):
+                writers.setdefault(name, set()).add(written.function)
+        function = {module.rsplit(".", 1)[-1]: f.name for module, f in system.functions.items()}
+        assert writers == {
+            "OrdersPosted": {function["post_orders"]},
+            "OpenOrders": {function["fetch_results"]},
+            "OldestOpenOrderAge": {function["fetch_results"]},
+            "PlatformAsks": {function["fetch_results"]},
+            "DecisionAge": {function["store_result"]},
+            **{name: {function["summarize_run"]} for name in (
+                "OrdersTaken", "OrdersAccepted", "OrdersRejected", "OrdersDecided",
+                "OrdersFailed", "OrdersGone", "RunDuration")},
+        }  # fmt: skip
         documents = system.metrics.documents("counted")
         namespaces = {d["_aws"]["CloudWatchMetrics"][0]["Namespace"] for d in documents}
         assert namespaces == {"EnergyAuction/dev"}
