@@ -61,7 +61,8 @@ _IN_SECONDS = frozenset({Metric.OLDEST_OPEN_ORDER_AGE, Metric.DECISION_AGE, Metr
 
 
 def unit_of(metric: str) -> str:
-    """
+    """The unit a metric is written in: ages and durations in seconds, the rest counts.
+
     >>> unit_of(Metric.DECISION_AGE), unit_of(Metric.OPEN_ORDERS)
     ('Seconds', 'Count')
     """
