@@ -58,7 +58,9 @@ class AuctionFunctions(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         tracing: TracingChoice,
+        metrics_namespace: str,
     ) -> None:
+        """`metrics_namespace`: where every function writes its numbers (the stage's)."""
         super().__init__(scope, id_)
         self.synthetic_check: AuctionFunction | None = None
         self._tracing = tracing
@@ -67,6 +69,7 @@ class AuctionFunctions(Construct):
             "shared": FunctionCode(self, "Code"),
             "log_retention": log_retention,
             "removal_policy": removal_policy,
+            "metrics_namespace": metrics_namespace,
         }
         environment = {"ORDERS_TABLE_NAME": table.table_name}
         buckets = {

@@ -16,7 +16,7 @@ from auction_constructs.packaging import (
     build_layer_asset,
     lambda_bytecode_compiler,
 )
-from handlers.observability import ADAPTER_VARIABLE, TracingAdapter
+from handlers.observability import ADAPTER_VARIABLE, NAMESPACE_VARIABLE, TracingAdapter
 
 RUNTIME = lambda_.Runtime.PYTHON_3_14  # the layer is built for this version
 ARCHITECTURE = lambda_.Architecture.ARM_64  # cheaper per GB-second than x86_64
@@ -98,13 +98,15 @@ class AuctionFunction(Construct):
         log_retention: logs.RetentionDays,
         removal_policy: RemovalPolicy,
         tracing: TracingAdapter,
+        metrics_namespace: str,
         environment: dict[str, str] | None = None,
         memory_size: int = 256,
         released: bool = True,
     ) -> None:
-        """`released`: published as versions behind the `live` alias; not so a function
-        CodeDeploy runs by name during a release (a pre-traffic check), whose alias
-        nobody would call."""
+        """`metrics_namespace`: where its EMF metrics go (they need no permission beyond
+        its log group's). `released`: published as versions behind the `live` alias; not
+        so a function CodeDeploy runs by name during a release (a pre-traffic check), whose
+        alias nobody would call."""
         super().__init__(scope, id_)
         self.log_group = logs.LogGroup(
             self, "Logs", retention=log_retention, removal_policy=removal_policy
@@ -130,7 +132,11 @@ class AuctionFunction(Construct):
             code=shared.code,
             layers=[shared.layer(tracing)],
             handler=f"{handler_module}.handler",
-            environment={**(environment or {}), ADAPTER_VARIABLE: tracing.value},
+            environment={
+                **(environment or {}),
+                ADAPTER_VARIABLE: tracing.value,
+                NAMESPACE_VARIABLE: metrics_namespace,
+            },
             memory_size=memory_size,
             timeout=TIMEOUTS[handler_module],
             role=self.role,

@@ -24,6 +24,9 @@ What catches a release that breaks the API depends on its traffic (docs/releasin
   it see such a release's errors as its traffic grows.
 (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html,
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Create-alarm-on-metric-math-expression.html)
+
+The auction's own alarms (`AuctionAlarms`) watch the numbers the handlers write
+(domain/metrics.py) in hourly periods, as the runs come hourly.
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
 from auction_constructs.alerts import AlertsTopic
+from auction_constructs.auction_alarms import AuctionAlarms, AuctionNumbers
 
 PERIOD = Duration.minutes(5)
 
@@ -87,10 +91,12 @@ class AuctionObservability(Construct):
         table: dynamodb.ITable,
         failed_starts: sqs.IQueue,
         synthetic_checks_dropped: cloudwatch.IMetric,
+        auction: AuctionNumbers,
         caller_facing: Collection[str] = (),
         indexes: Collection[str] = (),
     ) -> None:
-        """`name` names the dashboard and prefixes every alarm's name; `caller_facing`
+        """`name` names the dashboard and prefixes every alarm's name; `auction` says
+        where the auction's numbers are and how long a run may take; `caller_facing`
         names the functions a caller's requests reach (the API's); `indexes` names the
         table's global secondary indexes."""
         super().__init__(scope, id_)
@@ -99,7 +105,11 @@ class AuctionObservability(Construct):
         alerts.allow_alarms(self.alarm_prefix)
         self._action = actions.SnsAction(alerts.topic)
         self.alarms: list[cloudwatch.Alarm] = []
-        self.alarm_names: list[str] = []  # as written, for those who read them elsewhere
+        # What a bake watches: every alarm but the auction's hourly ones (see AuctionAlarms).
+        self.alarm_names: list[str] = []
+        self.auction = AuctionAlarms(
+            self, "Auction", numbers=auction, alarm_prefix=self.alarm_prefix, action=self._action
+        )
         # Each function's own alarms, and the API's: what a release of it watches.
         self.function_alarms: dict[str, list[cloudwatch.Alarm]] = {
             function_name: (
@@ -149,9 +159,17 @@ class AuctionObservability(Construct):
             failed_starts.metric_number_of_messages_sent(period=PERIOD, statistic="Sum"),
         )
 
+        # The auction's own numbers first, a row per question (each add_widgets is a row),
+        # then AWS's metrics of the parts that make it.
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=name)
         self.dashboard.add_widgets(
-            cloudwatch.AlarmStatusWidget(title="Alarms", alarms=self.alarms, width=24),
+            cloudwatch.AlarmStatusWidget(
+                title="Alarms", alarms=[*self.auction.alarms, *self.alarms], width=24
+            )
+        )
+        for row in self.auction.dashboard_rows():
+            self.dashboard.add_widgets(*row)
+        self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="POST /orders",
                 left=[

@@ -74,6 +74,7 @@ def main(argv: list[str] | None = None) -> int:
         figures = developer_loop(Path(outdir), with_tests=not options.quick)
         figures += demo.figures()
         figures += cold_start.figures()
+        figures += cold_start.metrics_figures()
         figures += packages.figures()
         # Validation before ingest: moto's tables would fill the heap it is timed in.
         figures += ingest.validation_figures()

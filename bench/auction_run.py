@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.cost_model import monthly_cost
+from bench.cost_model import emf_bytes_per_hour, monthly_cost
 from bench.measure import Figure
 from domain.orders import DEFAULT_LIMITS
 from emulator.report.render import write_report
@@ -135,6 +135,12 @@ def figures(assembly: Path) -> list[Figure]:
             Figure(f"{label}: DynamoDB", cost.dynamodb, "USD"),
             Figure(f"{label}: S3 requests", cost.s3, "USD"),
             Figure(f"{label}: API Gateway", cost.api_gateway, "USD"),
+            Figure(
+                f"{label}: CloudWatch (the auction's metrics, EMF logs, alarms)",
+                cost.cloudwatch,
+                "USD",
+            ),
+            Figure(f"{label}: EMF log bytes an hour", emf_bytes_per_hour(load), "bytes"),
             Figure(f"{label}: total", cost.total, "USD"),
         ]
     return results

@@ -25,7 +25,7 @@ from pathlib import Path
 from auction_constructs.functions import LAYERS
 from auction_constructs.packaging import BytecodeCompiler, build_code_asset, build_layer_asset
 from bench.measure import Figure
-from handlers.observability import ADAPTER_VARIABLE, TracingAdapter
+from handlers.observability import ADAPTER_VARIABLE, NAMESPACE_VARIABLE, TracingAdapter
 
 HANDLERS = (
     "handlers.post_orders",
@@ -52,6 +52,28 @@ _STATEMENTS = {
 _TIMED = (
     "{before}\nimport time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
 )
+# Writing the auction's metrics at cold start, botocore imported first (every handler
+# imports it): the port with its EMF part imported, then the first document written; the
+# EMF part's import alone; and that first document alone, the port imported before.
+_FIRST_DOCUMENT = (
+    "observability.put_metrics({Metric.OPEN_ORDERS: 3, Metric.OLDEST_OPEN_ORDER_AGE: 61.5}, "
+    "RunId='0' * 36)"
+)
+_METRICS = {
+    "metrics: the port imported, and its first EMF document": (
+        "import botocore.session",
+        f"from handlers import observability; from domain.metrics import Metric; {_FIRST_DOCUMENT}",
+    ),
+    "metrics: domain/metrics.py imported alone": (
+        "import botocore.session",
+        "import domain.metrics",
+    ),
+    "metrics: the first EMF document alone": (
+        "import botocore.session; from handlers import observability; "
+        "from domain.metrics import Metric",
+        _FIRST_DOCUMENT,
+    ),
+}
 
 
 def statement_seconds(statement: tuple[str, str], env: dict[str, str], cwd: str | None) -> float:
@@ -60,7 +82,7 @@ def statement_seconds(statement: tuple[str, str], env: dict[str, str], cwd: str 
     before, timed = statement
     command = [sys.executable, "-c", _TIMED.format(before=before, statement=timed)]
     run = subprocess.run(command, capture_output=True, text=True, check=True, env=env, cwd=cwd)
-    return float(run.stdout)
+    return float(run.stdout.split()[-1])  # after what the statement prints (an EMF line)
 
 
 def fastest_ms(
@@ -131,3 +153,32 @@ def figures(repeat: int = 15) -> list[Figure]:
 def _deployed(env: dict[str, str], code: Path, layer: Path) -> dict[str, str]:
     """`env` with the code asset and the layer on the path, as Lambda mounts them."""
     return {**env, "PYTHONPATH": f"{code}{os.pathsep}{layer / 'python'}"}
+
+
+def metrics_figures(repeat: int = 30) -> list[Figure]:
+    """What writing the metrics costs at cold start, as deployed: the code asset as sources
+    (what synthesis without Python 3.14 ships) and compiled (the metrics need nothing from
+    the layer)."""
+    plain = {
+        k: v for k, v in os.environ.items() if k not in ("AWS_XRAY_DAEMON_ADDRESS", "PYTHONPATH")
+    }
+    plain |= {"PYTHONDONTWRITEBYTECODE": "1", NAMESPACE_VARIABLE: "EnergyAuction/bench"}
+    here = BytecodeCompiler(
+        Path(sys.executable), f"{sys.version_info.major}.{sys.version_info.minor}"
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        sources = build_code_asset(Path(scratch) / "code")
+        compiled = build_code_asset(Path(scratch) / "compiled-code", compiler=here)
+        variants = {
+            "deployed sources": ({**plain, "PYTHONPATH": str(sources)}, scratch),
+            "deployed bytecode": ({**plain, "PYTHONPATH": str(compiled)}, scratch),
+        }
+        samples = {(v, name): [] for v in variants for name in _METRICS}
+        for _ in range(repeat):  # in turns, as `fastest_ms`
+            for variant, (env, cwd) in variants.items():
+                for name, statement in _METRICS.items():
+                    samples[variant, name].append(statement_seconds(statement, env, cwd) * 1000)
+    return [
+        Figure(f"cold start: {name}, botocore imported ({variant})", min(times), "ms")
+        for (variant, name), times in samples.items()
+    ]

@@ -4,8 +4,9 @@ Synthesizes the CDK app, builds the Dev stage on moto from its template, posts t
 README's example request, the seed's example batch (which resends it) and a generated
 batch over signed HTTP, runs the workflow on those orders as the hourly schedule would
 (Lambda A seeded to be late once), reads outcomes back over signed HTTP, reports what
-each part did, and writes the run's HTML report. Exit status 0 only when the flow ran end
-to end and every posted order got exactly one outcome.
+each part did and the numbers it wrote for CloudWatch, and writes the run's HTML report.
+Exit status 0 only when the flow ran end to end, every posted order got exactly one
+outcome, and the run's numbers agree with its summary.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ import boto3
 
 from emulator.report.record import RunRecord
 from emulator.report.render import REPORTS, write_report
-from emulator.report.summary import counts_line
+from emulator.report.summary import counts_line, numbers_line
 from emulator.scenarios import seed_for_late_results
 from emulator.system import LocalAuctionSystem
 from ops.smoke_test import signed_get, signed_post
@@ -94,6 +95,8 @@ def _submit_orders(
     say(f"  a bad batch -> {status} {answer['problems'][0]}")
     if status != 400:
         failures.append(f"a bad batch answered {status}")
+    posted = system.metrics.totals().get("OrdersPosted", 0)
+    say(f"  OrdersPosted (CloudWatch metric, 201 answers only): {posted:g}")
     orders = system.stored_orders()
     expiry = sorted({int(item["ttl"]) for item in orders})
     say(f"Orders table: {len(orders)} open orders, expiring at "
@@ -120,6 +123,8 @@ def _run_auction(
     say(f"  {counts_line(summary)}, in "
         f"{run.output['auction']['chunks']['key'].rsplit('/', 1)[0]}/ "
         f"({len(run.events)} events in the run's history)")  # fmt: skip
+    say(f"  its numbers (CloudWatch metrics, EMF): {numbers_line(record.numbers)}")
+    failures += _check_numbers(record.numbers, summary, attempts)
     stored = len(system.result_keys("orders/"))
     say(f"Results bucket: {stored} document(s), one per accepted order, e.g.")
     for key, document in list(record.documents.items())[:2]:
@@ -138,6 +143,22 @@ def _run_auction(
     if len(alerts) != (1 if summary["rejected"] else 0):
         failures.append("the alerts do not match the run's summary")
     return record, failures
+
+
+def _check_numbers(numbers: dict[str, list[float]], summary: dict, attempts: int) -> list[str]:
+    """The run's metrics against its summary: what CloudWatch would be told."""
+    expected = {
+        "OpenOrders": [summary["orders"]] * attempts,
+        "PlatformAsks": [attempts],
+        "OrdersTaken": [summary["orders"]],
+        "OrdersDecided": [summary["stored"] + summary["rejected"]],
+        "OrdersFailed": [summary["failed"]],
+    }
+    found = {name: numbers.get(name) for name in expected}
+    failures = [] if found == expected else [f"the run's numbers {found} are not {expected}"]
+    if len(numbers.get("DecisionAge", [])) != summary["stored"] + summary["rejected"]:
+        failures.append("not every decided order's age was written")
+    return failures
 
 
 def _read_outcomes(system: LocalAuctionSystem, url: str, say: Callable[[str], None]) -> list[str]:

@@ -5,9 +5,10 @@ account's credentials (`testing` / `testing`, session token `testing`; see the R
 The emulated AWS APIs are served on loopback too, for the AWS CLI
 (`aws --endpoint-url ... --region eu-west-1`). An auction run starts every `--every`
 seconds, as the hourly schedule would, and at once on `kill -USR1 <pid>`; each run's
-outcome, alerts and report are told when it ends. A run takes the time it needs (10,000
-orders take minutes) while both endpoints keep serving; one that fails, or cannot be
-followed, is told, and the system stays up with its data.
+outcome, its numbers (the metrics it wrote), alerts and report are told when it ends. A
+run takes the time it needs (10,000 orders take minutes) while both endpoints keep
+serving; one that fails, or cannot be followed, is told, and the system stays up with its
+data.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Any
 
 from emulator.demo import DEV_ASSEMBLY, synthesize
 from emulator.report.render import REPORTS, write_report
-from emulator.report.summary import cause_line, counts_line
+from emulator.report.summary import cause_line, counts_line, numbers_line
 from emulator.system import ENDED, LocalAuctionSystem, RunOutcome
 from emulator.template import REGION
 
@@ -123,6 +124,7 @@ class AuctionLoop:
             still_open = sum(1 for order in orders if "outcome" not in order)
             say(f"  orders in the table: {len(orders)}, {still_open} open")
             record = self.system.record_of(run)
+            say(f"  numbers (CloudWatch metrics): {numbers_line(record.numbers) or 'none'}")
             for alert in record.alerts:
                 say(f"  alert: {alert['content']['title']}")
             say(f"  report: {write_report(record, self._reports)}")

@@ -32,6 +32,7 @@ from domain.runs import run_prefix
 from emulator.api_throttle import StageThrottle
 from emulator.local_api import LocalApi, integration_timeouts, proxy_body, proxy_integration
 from emulator.local_lambda import LocalFunction, LocalLambda, between_invocations, environment
+from emulator.metrics import CapturedMetrics
 from emulator.moto_fidelity import aws_faithful
 from emulator.report.record import RunRecord
 from emulator.template import (
@@ -157,6 +158,7 @@ class LocalAuctionSystem:
         self.template = stage_template(assembly, stage)
         self.resources = local_resources(self.template)
         self.virtual_time = VirtualTime()
+        self.metrics = CapturedMetrics()  # what the handlers write for CloudWatch
         self._extra_environment = function_environment or {}
         self._trace = trace
         self._exit_stack = ExitStack()
@@ -186,6 +188,7 @@ class LocalAuctionSystem:
         stack.enter_context(environment(variables))
         stack.enter_context(aws_faithful())
         stack.enter_context(self.virtual_time.installed())
+        stack.enter_context(self.metrics.installed())
         stack.enter_context(self._engine_log.installed())
         self.functions = {f.handler.rsplit(".", 1)[0]: f for f in self._local_functions()}
         local_lambda = LocalLambda(list(self.functions.values()), trace=self._trace).start()
@@ -448,6 +451,7 @@ class LocalAuctionSystem:
             documents_stored=stored,
             alerts=self.alerts_of(run.name),
             engine_errors=self._engine_log.between(started, stopped),
+            numbers=self.metrics.of_run(run.name),
         )
 
     def _traces_between(self, started: float, stopped: float) -> dict[str, list[list[dict]]]:

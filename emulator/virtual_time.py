@@ -3,12 +3,18 @@
 Each wait is recorded with the seconds the definition asked for, and the run it belongs
 to (a chunk's child execution counts as its run's), so a test can check the backoff a
 real run would have waited, and a run's report show its own.
+
+The scheduled functions' wall clock (handlers/clock.py) can be moved on, `advance(seconds)`,
+so that hours pass between runs in a test that takes seconds: the orders posted before grow
+old as they would. moto's own clock is not moved: a run's StartTime stays the machine's, so
+advance the clock between runs, not during one.
 """
 
 from __future__ import annotations
 
 import contextlib
 import threading
+import time
 import types
 from collections import defaultdict
 from collections.abc import Iterator
@@ -18,6 +24,8 @@ from unittest import mock
 import attrs
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function import wait_function
+
+from handlers import clock as handlers_clock
 
 
 def _execution_of(env: Any) -> str:
@@ -38,6 +46,15 @@ class VirtualTime:
     _retries_by_run: dict[str, list[float]] = attrs.field(factory=lambda: defaultdict(list))
     _lock: threading.Lock = attrs.field(factory=threading.Lock)
     _retrying: threading.local = attrs.field(factory=threading.local)
+    ahead_seconds: float = 0.0  # how far the handlers' clock is ahead of the machine's
+
+    def advance(self, seconds: float) -> None:
+        """Move the handlers' wall clock `seconds` on (between runs)."""
+        self.ahead_seconds += seconds
+
+    def now(self) -> float:
+        """The handlers' wall clock."""
+        return time.time() + self.ahead_seconds
 
     def waits_of(self, execution_arn: str) -> list[int]:
         with self._lock:
@@ -59,7 +76,8 @@ class VirtualTime:
 
     @contextlib.contextmanager
     def installed(self) -> Iterator[VirtualTime]:
-        """Within this block, moto's executor waits and retries without sleeping."""
+        """Within this block, moto's executor waits and retries without sleeping, and the
+        handlers read this clock."""
         clock = types.SimpleNamespace(sleep=self._sleep)
         evaluate_retrier = retrier_decl.RetrierDecl._eval_body
 
@@ -75,5 +93,6 @@ class VirtualTime:
             ),
             mock.patch.object(retrier_decl, "time", clock),
             mock.patch.object(retrier_decl.RetrierDecl, "_eval_body", retrier),
+            mock.patch.object(handlers_clock, "now", self.now),
         ):
             yield self

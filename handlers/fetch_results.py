@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import functools
 import os
-import time
+from collections.abc import Sequence
 from typing import Any
 
-from domain.auction import AuctionPlatform, SimulatedAuctionPlatform, check_results
+from domain.auction import AuctionPlatform, OpenOrder, SimulatedAuctionPlatform, check_results
+from domain.metrics import RUN_ID, Metric
 from domain.results import Decision, RunRef
 from domain.runs import ChunkRef, chunk_key, chunked, manifest_key
-from handlers import aws_clients, observability
+from handlers import aws_clients, clock, observability
 from handlers.open_orders import open_at
 from handlers.run_files import RunFiles
 
@@ -52,8 +53,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     run = RunRef.from_payload(event["run"])
     dynamodb, table, index, files = _aws()
     started_ms = int(run.started_at.timestamp() * 1000)
+    now = clock.now()
     with observability.traced("open_orders"):
-        orders = open_at(dynamodb, table, index, started_ms=started_ms, now=time.time())
+        orders = open_at(dynamodb, table, index, started_ms=started_ms, now=now)
+    # Before the platform is asked: a platform that fails every call leaves orders
+    # undecided too, and the alarm on their age must still see them.
+    observability.put_metrics(open_orders_numbers(orders, now), at=now, **{RUN_ID: run.run_id})
     with observability.traced("auction_results", orders=len(orders)):
         results = _platform().results(run.run_id, orders)
     check_results(orders, results)
@@ -62,6 +67,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
     )
     if not results.ready:
         return {"results": False}
+    attempt = int(event.get("retries", 0)) + 1
+    observability.put_metrics({Metric.PLATFORM_ASKS: attempt}, **{RUN_ID: run.run_id})
     posted = {order.record_id: order.posted_at for order in orders}
     decisions = [
         Decision(result, posted[result.record_id]).to_payload() for result in results.orders
@@ -77,3 +84,11 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "count": len(decisions),
         "chunks": {"bucket": files.bucket, "key": manifest_key(run.run_id)},
     }
+
+
+def open_orders_numbers(orders: Sequence[OpenOrder], now: float) -> dict[str, float]:
+    """How many orders are open, and the oldest's age in seconds: 0 when none is, so that
+    a quiet hour still reports."""
+    oldest_ms = min((order.posted_at for order in orders), default=None)
+    age = 0.0 if oldest_ms is None else max(0.0, now - oldest_ms / 1000)
+    return {Metric.OPEN_ORDERS: len(orders), Metric.OLDEST_OPEN_ORDER_AGE: age}

@@ -1,4 +1,4 @@
-"""Logging and tracing for the handlers: the one port they call, whatever traces them.
+"""Logging, tracing and metrics for the handlers: the one port they call.
 
 A handler module calls `install_tracing()` when it is imported (the container's cold
 start), decorates its `handler` with `@invocation`, wraps domain work in
@@ -13,6 +13,14 @@ adapter's packages only):
 Tracing is on only where an X-Ray daemon address is given (Lambda with active tracing, or
 the local emulation's listener); elsewhere it is silent, never an error, and neither
 library is even imported.
+
+Metrics: `put_metrics({Metric...: value(s)}, RunId=...)` writes the auction's numbers as
+embedded metric format documents (domain/metrics.py) in the namespace `METRICS_NAMESPACE`
+names (the stage's, set by the function's construct), one line each, through a sink:
+stdout by default, as CloudWatch Logs reads it from Lambda. Not through `logging`: with
+Lambda's JSON log format, a record that goes through it is wrapped in Lambda's own JSON
+and is no longer an EMF document. The local emulation replaces the sink to capture them
+(`write_metrics_to`). No namespace, no metrics: a handler run outside a stage writes none.
 """
 
 from __future__ import annotations
@@ -21,15 +29,21 @@ import contextlib
 import contextvars
 import enum
 import functools
+import json
 import logging
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from typing import Any, Protocol, TypeVar
+
+from domain.metrics import emf_documents
+from handlers import clock
 
 T = TypeVar("T")
 Annotation = str | int | bool
 ADAPTER_VARIABLE = "TRACING_ADAPTER"
+NAMESPACE_VARIABLE = "METRICS_NAMESPACE"
+MetricsSink = Callable[[str], None]
 
 LOGGER = logging.getLogger("auction")
 LOGGER.setLevel(logging.INFO)
@@ -153,3 +167,38 @@ def log_request(context: Any, message: str, **fields: Any) -> None:
     """One structured line per request; Lambda's JSON log format keeps the fields."""
     request_id = getattr(context, "aws_request_id", None)
     LOGGER.info(message, extra={"request_id": request_id, **fields})
+
+
+def _stdout(line: str) -> None:
+    print(line, flush=True)
+
+
+_metrics_sink: MetricsSink = _stdout
+
+
+def write_metrics_to(sink: MetricsSink) -> MetricsSink:
+    """Send every EMF line to `sink` from now on (the emulation's capture); the sink it
+    replaces, to put back."""
+    global _metrics_sink  # one sink per process: a container's stdout
+    previous, _metrics_sink = _metrics_sink, sink
+    return previous
+
+
+def put_metrics(
+    values: Mapping[str, float | Sequence[float]],
+    *,
+    at: float | None = None,
+    **properties: str,
+) -> None:
+    """Write `values` (a number, or a distribution's values) as EMF documents of the moment
+    `at` (epoch seconds; now by default), with `properties` as plain, searchable fields (no
+    dimensions: see domain/metrics.py)."""
+    namespace = os.environ.get(NAMESPACE_VARIABLE)
+    if not namespace:
+        return
+    moment = clock.now() if at is None else at
+    documents = emf_documents(
+        namespace, values, timestamp_ms=int(moment * 1000), properties=properties
+    )
+    for document in documents:
+        _metrics_sink(json.dumps(document, separators=(",", ":")))

@@ -23,6 +23,7 @@ from botocore.config import Config
 from domain.errors import BatchTooLargeError, DecidedOrderChangedError, InvalidBatchError
 from domain.expiry import expires_at
 from domain.lifecycle import WritePlan, plan_writes
+from domain.metrics import Metric
 from domain.orders import DEFAULT_LIMITS, OrderBatch, parse_order_batch
 from handlers import aws_clients, observability
 from handlers.api_events import answer, body_of, logged, wrong_method
@@ -104,6 +105,11 @@ def _store(batch: OrderBatch, context: Any, backoff: Backoff) -> dict[str, Any]:
         # left as it was keeps its own expiry. None: every order is decided.
         "expires_at": plan.earliest_expiry,
     }
+    # Counted on a 201 only: what was refused (the synthetic check's 400 every 5 minutes,
+    # the pre-traffic check's) or not confirmed is not an order posted.
+    observability.put_metrics(
+        {Metric.ORDERS_POSTED: plan.stored + len(plan.unchanged) + len(plan.already_decided)}
+    )
     return logged(context, ROUTE, answer(201, body), **fields)
 
 

@@ -22,18 +22,19 @@ import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from domain.auction import OrderStatus
 from domain.errors import DomainError
+from domain.metrics import RUN_ID, Metric
 from domain.orders import OUTCOME, POSTED_AT, TTL
 from domain.results import Decision, RunRef, accepted_document, decide, outcome, parse_store_request
 from domain.runs import ChunkOutcome, ChunkRef, Failure, outcome_key
-from handlers import aws_clients, observability
+from handlers import aws_clients, clock, observability
 from handlers.dynamodb_items import from_item, to_attribute_value
 from handlers.run_files import RunFiles
 
@@ -49,6 +50,15 @@ _CONFIG = Config(
 )
 # Decisions recorded at once: each is a few calls that mostly wait on the network.
 PARALLEL_DECISIONS = 8
+
+
+class Recorded(NamedTuple):
+    """What became of one decision: "stored", "rejected" or "gone" with its record_id,
+    "failed" or "retry" with a `Failure`; a decided one's age, posting to decision."""
+
+    kind: str
+    detail: Any
+    decision_age: float | None = None
 
 
 @functools.cache
@@ -85,13 +95,15 @@ def _store_chunk(chunk: ChunkRef, run: RunRef, context: Any) -> dict[str, Any]:
             results = list(pool.map(tracing(_record), payloads, [run] * len(payloads)))
     found = ChunkOutcome(
         chunk=chunk.chunk,
-        stored=sum(1 for kind, _ in results if kind == "stored"),
-        rejected=tuple(detail for kind, detail in results if kind == "rejected"),
-        gone=tuple(detail for kind, detail in results if kind == "gone"),
-        failed=tuple(detail for kind, detail in results if kind in ("failed", "retry")),
+        stored=sum(1 for result in results if result.kind == "stored"),
+        rejected=tuple(result.detail for result in results if result.kind == "rejected"),
+        gone=tuple(result.detail for result in results if result.kind == "gone"),
+        failed=tuple(r.detail for r in results if r.kind in ("failed", "retry")),
     )
     files.put(outcome_key(run.run_id, chunk.chunk), found.to_payload())
-    retry = sum(1 for kind, _ in results if kind == "retry")
+    ages = [result.decision_age for result in results if result.decision_age is not None]
+    observability.put_metrics({Metric.DECISION_AGE: ages}, **{RUN_ID: run.run_id})
+    retry = sum(1 for result in results if result.kind == "retry")
     observability.log_request(
         context, "chunk recorded", chunk=chunk.chunk, stored=found.stored,
         rejected=len(found.rejected), gone=len(found.gone), failed=len(found.failed),
@@ -106,26 +118,33 @@ def _store_chunk(chunk: ChunkRef, run: RunRef, context: Any) -> dict[str, Any]:
     }
 
 
-def _record(payload: Any, run: RunRef) -> tuple[str, Any]:
-    """Record one decision: ("stored" | "rejected" | "gone", record_id), or a failure:
-    ("failed", Failure) for a decision outside the contract, ("retry", Failure) else."""
+def _record(payload: Any, run: RunRef) -> Recorded:
+    """Record one decision: stored, rejected or gone, or a failure: "failed" for a
+    decision outside the contract, "retry" else."""
     try:
         decision = Decision.from_payload(payload)
     except DomainError as error:
         record_id = payload.get("record_id") if isinstance(payload, dict) else None
-        return "failed", Failure(str(record_id), f"not a valid decision: {error}")
+        return Recorded("failed", Failure(str(record_id), f"not a valid decision: {error}"))
     result = decision.result
+    now = _to_the_millisecond(clock.utc_now())  # as the outcome's recorded_at says it
     try:
         # The outcome first: only the run whose outcome the order holds stores a document,
         # so no document ever disagrees with the order it is for.
-        if not _record_outcome(decision, run):
-            return "gone", result.record_id
+        if not _record_outcome(decision, run, now):
+            return Recorded("gone", result.record_id)
         if result.status is OrderStatus.ACCEPTED:
             document = accepted_document(result, run, decision.posted_at)
             _put_once(document.key, document.document)
     except (ClientError, BotoCoreError) as error:
-        return "retry", Failure(str(result.record_id), _reason(error))
-    return ("stored" if result.status is OrderStatus.ACCEPTED else "rejected"), result.record_id
+        return Recorded("retry", Failure(str(result.record_id), _reason(error)))
+    kind = "stored" if result.status is OrderStatus.ACCEPTED else "rejected"
+    age = (round(now.timestamp() * 1000) - decision.posted_at) / 1000
+    return Recorded(kind, result.record_id, age)
+
+
+def _to_the_millisecond(moment: datetime) -> datetime:
+    return moment.replace(microsecond=moment.microsecond // 1000 * 1000)
 
 
 def _put_once(key: str, document: dict[str, Any]) -> bool:
@@ -146,11 +165,10 @@ def _put_once(key: str, document: dict[str, Any]) -> bool:
     return True
 
 
-def _record_outcome(decision: Decision, run: RunRef) -> bool:
+def _record_outcome(decision: Decision, run: RunRef, now: datetime) -> bool:
     """Record the outcome on the order's item, once; False if the order is gone, or holds
     another run's outcome."""
     _, dynamodb, _, table = _aws()
-    now = datetime.now(UTC)
     record_id = decision.result.record_id
     names = {"#outcome": OUTCOME, "#posted": POSTED_AT, "#ttl": TTL, "#shard": "open_shard"}
     try:
@@ -200,7 +218,7 @@ def _store_one(event: Any, context: Any) -> dict[str, str]:
     """The seed's contract: one order; accepted is stored, rejected raises."""
     request = parse_store_request(event)
     with observability.traced("decide_order", status=request.order.status.value):
-        decision = decide(request, now=datetime.now(UTC), unique_id=uuid.uuid4().hex)
+        decision = decide(request, now=clock.utc_now(), unique_id=uuid.uuid4().hex)
     written = _put_once(decision.key, decision.document)
     observability.log_request(context, "order result stored", key=decision.key, written=written)
     return {"bucket": _aws()[2], "key": decision.key}

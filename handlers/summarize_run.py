@@ -13,9 +13,10 @@ import functools
 import os
 from typing import Any
 
+from domain.metrics import RUN_ID, Metric
 from domain.results import RunRef
 from domain.runs import ChunkOutcome, ChunkRef, RunSummary, report_key, run_prefix
-from handlers import aws_clients, observability
+from handlers import aws_clients, clock, observability
 from handlers.run_files import RunFiles
 
 observability.install_tracing()
@@ -45,6 +46,8 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
         context, "run summarized", orders=summary.orders, stored=summary.stored,
         rejected=len(summary.rejected), failed=len(summary.failed), gone=len(summary.gone),
     )  # fmt: skip
+    now = clock.now()
+    observability.put_metrics(run_numbers(summary, run, now), at=now, **{RUN_ID: run.run_id})
     return {
         "orders": summary.orders,
         "stored": summary.stored,
@@ -65,3 +68,16 @@ def _outcome_keys(files: RunFiles, run: RunRef) -> list[str]:
     ):
         keys += [entry["Key"] for entry in page.get("Contents", [])]
     return keys
+
+
+def run_numbers(summary: RunSummary, run: RunRef, now: float) -> dict[str, float]:
+    """The run's counts, and its duration until `now` (from its start to its summary)."""
+    return {
+        Metric.ORDERS_TAKEN: summary.orders,
+        Metric.ORDERS_ACCEPTED: summary.stored,
+        Metric.ORDERS_REJECTED: len(summary.rejected),
+        Metric.ORDERS_FAILED: len(summary.failed),
+        Metric.ORDERS_GONE: len(summary.gone),
+        Metric.ORDERS_DECIDED: summary.stored + len(summary.rejected),
+        Metric.RUN_DURATION: max(0.0, now - run.started_at.timestamp()),
+    }

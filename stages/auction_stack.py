@@ -7,6 +7,7 @@ from cdk_nag import NagSuppressions
 from constructs import Construct
 
 from auction_constructs.alerts import AlertsTopic
+from auction_constructs.auction_alarms import AuctionNumbers
 from auction_constructs.auction_functions import AuctionFunctions
 from auction_constructs.auction_workflow import AuctionWorkflow
 from auction_constructs.observability import AuctionObservability
@@ -15,7 +16,8 @@ from auction_constructs.orders_table import OrdersTable
 from auction_constructs.pipeline_checks import PipelineChecks
 from auction_constructs.release import GradualRelease
 from auction_constructs.results_bucket import ResultsBucket
-from auction_constructs.schedule import HourlyAuctionSchedule, SyntheticCheckSchedule
+from auction_constructs.schedule import RUN_INTERVAL, HourlyAuctionSchedule, SyntheticCheckSchedule
+from domain.metrics import namespace
 from stages.settings import StageSettings
 
 # The functions that serve the API's clients: released by canary where it is gradual.
@@ -59,9 +61,10 @@ class AuctionStack(Stack):
             removal_policy=kept,  # results are trade records: never deleted
         )
 
+        metrics_namespace = namespace(settings.name)
         functions = AuctionFunctions(
-            self, "Functions", orders=orders, results=results,
-            log_retention=retention, removal_policy=removal, tracing=settings.tracing,
+            self, "Functions", orders=orders, results=results, log_retention=retention,
+            removal_policy=removal, tracing=settings.tracing, metrics_namespace=metrics_namespace,
         )  # fmt: skip
         api = OrdersApi(
             self,
@@ -117,6 +120,11 @@ class AuctionStack(Stack):
             table=orders.table,
             failed_starts=schedule.dead_letters,
             synthetic_checks_dropped=synthetic_checks.dropped,
+            auction=AuctionNumbers(
+                namespace=metrics_namespace,
+                run_interval=RUN_INTERVAL,
+                run_timeout=Duration.minutes(settings.run_timeout_minutes),
+            ),
             caller_facing=API_FUNCTIONS,
             indexes=[orders.open_orders_index],
         )

@@ -15,7 +15,8 @@ class RunRecord:
     Times are epoch seconds. `traces`: per function (handler module), each invocation's
     X-Ray documents. `decisions`: every decision the run handed to Lambda B
     (`record_id`, `status`, `power`). `documents`: a sample of the accepted orders'
-    documents, key to JSON; `documents_stored` counts them all.
+    documents, key to JSON; `documents_stored` counts them all. `numbers`: every value of
+    each metric the handlers wrote about the run (its `RunId`), in the order written.
     """
 
     name: str
@@ -36,3 +37,4 @@ class RunRecord:
     documents_stored: int = 0
     alerts: list[dict[str, Any]] = attrs.field(factory=list)
     engine_errors: list[str] = attrs.field(factory=list)
+    numbers: dict[str, list[float]] = attrs.field(factory=dict)  # its metrics, by name

@@ -10,7 +10,7 @@ from typing import Any
 
 from emulator.report.graph import workflow_dot
 from emulator.report.record import RunRecord
-from emulator.report.summary import cause_line, counts_line
+from emulator.report.summary import cause_line, counts_line, number_text
 from emulator.report.timeline import EXPECTED_REFUSALS, function_timeline
 from handlers.json_text import exact_json
 
@@ -92,6 +92,9 @@ def _facts(record: RunRecord) -> dict[str, list[list[str]]]:
     facts["Documents stored (results bucket)"] = [
         [key, exact_json(document)] for key, document in list(record.documents.items())[:SAMPLE]
     ] + [[f"{record.documents_stored} in all", ""]]
+    facts["The run's numbers (CloudWatch metrics, written as EMF)"] = [
+        [name, number_text(name, values)] for name, values in record.numbers.items()
+    ] or [["none written", ""]]
     facts["Alerts sent"] = [
         [alert["content"]["title"], alert["content"]["description"]] for alert in record.alerts
     ] or [["none", ""]]

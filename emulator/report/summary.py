@@ -3,8 +3,11 @@ say it alike."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+from domain.metrics import METRICS, SECONDS, Metric, unit_of
 
 CAUSE_CHARACTERS = 200  # a cause longer than this is cut; the report has it whole
 
@@ -38,3 +41,33 @@ def cause_line(error: str | None, cause: str | None) -> str:
     if len(text) > CAUSE_CHARACTERS:
         text = text[:CAUSE_CHARACTERS] + f"... ({len(text)} characters; the report has them all)"
     return text
+
+
+def number_text(name: str, values: Sequence[float]) -> str:
+    """A metric's values as a person reads them: one, each, or a distribution's summary.
+
+    >>> number_text("OpenOrders", [7, 7])
+    '7, 7'
+    >>> number_text("DecisionAge", [0.25, 0.5, 1.0, 2.0])
+    'p50 0.5 s, p99 2 s, of 4'
+    """
+    unit = " s" if name in METRICS and unit_of(name) == SECONDS else ""
+    if name == Metric.DECISION_AGE and len(values) > 1:
+        p50, p99 = _percentile(values, 50), _percentile(values, 99)
+        return f"p50 {p50:.3g}{unit}, p99 {p99:.3g}{unit}, of {len(values)}"
+    return ", ".join(f"{value:.3g}{unit}" for value in values)
+
+
+def numbers_line(numbers: Mapping[str, Sequence[float]]) -> str:
+    """A run's numbers in a line, in the order the run writes them.
+
+    >>> numbers_line({"OrdersTaken": [3], "RunDuration": [1.25]})
+    'OrdersTaken 3; RunDuration 1.25 s'
+    """
+    return "; ".join(f"{name} {number_text(name, values)}" for name, values in numbers.items())
+
+
+def _percentile(values: Sequence[float], percent: int) -> float:
+    """The nearest-rank percentile, as CloudWatch's pNN of the values is near."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(percent / 100 * len(ordered)) - 1)]

@@ -29,6 +29,9 @@ def test_the_demo_runs_the_whole_flow_end_to_end_and_writes_its_report(synthesiz
     assert "Orders table: 42 open orders" in report
     assert "SUCCEEDED; Lambda A asked 2 time(s), waits requested: [30] s" in report
     assert "42 orders: 42 decided (" in report
+    # The 201 answers' records (1 + 2 + 40), not the bad batch's 400.
+    assert "OrdersPosted (CloudWatch metric, 201 answers only): 43" in report
+    assert "its numbers (CloudWatch metrics, EMF): OpenOrders 42, 42; " in report
     assert "rejected of 42 orders" in report  # the run's one alert
     assert "unique_id_1 -> 200 " in report
     (store_result,) = [line for line in lines if "handlers.store_result:" in line]

@@ -37,6 +37,8 @@ def test_a_second_run_s_record_holds_its_own_waits_traces_orders_documents_and_a
     assert len(record.traces["handlers.store_result"]) == 1  # its one chunk, not the first's
     assert len(record.traces["handlers.fetch_results"]) == len(record.waits) + 1
     assert "handlers.post_orders" not in record.traces  # the API's calls are no run's
+    assert record.numbers["OpenOrders"] == [30] * (len(record.waits) + 1)  # not the first's 40
+    assert record.numbers["OrdersTaken"] == [30]
     assert record.started == second.started.timestamp()
     spans = [d["start_time"] for invocations in record.traces.values()
              for documents in invocations for d in documents]  # fmt: skip

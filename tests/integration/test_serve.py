@@ -44,6 +44,9 @@ def test_a_run_longer_than_its_wait_does_not_stop_the_loop(dev_system, tmp_path)
     assert status == 201  # the API serves on
     follow_to_the_end(loop)
     assert any(": SUCCEEDED, 2 orders: 2 decided" in line for line in lines), lines
+    (numbers,) = [line for line in lines if line.startswith("  numbers (CloudWatch metrics): ")]
+    assert "OpenOrders 2; " in numbers
+    assert "; OrdersDecided 2; " in numbers
     assert list(tmp_path.glob("run-*.html"))
 
 

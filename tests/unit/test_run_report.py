@@ -133,3 +133,37 @@ def test_a_failed_run_s_report_says_why_in_one_line_and_keeps_the_details():
     (cause, engine) = data["facts"]["Why it failed"]
     assert cause == ["States.TaskFailed", "x" * 40_000]
     assert engine[1].startswith("Exception=FailureEventException")
+
+
+def test_the_report_shows_the_run_s_numbers_a_distribution_summarised():
+    record = RunRecord(
+        name="r",
+        status="SUCCEEDED",
+        started=1.0,
+        stopped=2.0,
+        definition=DEFINITION,
+        template_path=Path("t.json"),
+        numbers={
+            "OpenOrders": [4, 4],
+            "OldestOpenOrderAge": [61.5, 91.5],
+            "DecisionAge": [float(n) for n in range(1, 101)],
+            "OrdersDecided": [4],
+        },
+    )
+
+    rows = report_data(record)["facts"]["The run's numbers (CloudWatch metrics, written as EMF)"]
+
+    assert rows == [
+        ["OpenOrders", "4, 4"],
+        ["OldestOpenOrderAge", "61.5 s, 91.5 s"],
+        ["DecisionAge", "p50 50 s, p99 99 s, of 100"],
+        ["OrdersDecided", "4"],
+    ]
+
+
+def test_a_run_that_wrote_no_numbers_says_so():
+    record = RunRecord("r", "FAILED", 1.0, 2.0, DEFINITION, Path("t.json"))
+
+    rows = report_data(record)["facts"]["The run's numbers (CloudWatch metrics, written as EMF)"]
+
+    assert rows == [["none written", ""]]

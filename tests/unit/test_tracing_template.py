@@ -85,9 +85,11 @@ def test_the_other_adapter_changes_a_function_s_layer_and_variable_and_nothing_e
         assert PACKAGES[traced_by] in packages
         assert PACKAGES[other(traced_by)] not in packages
     assert any_account(unversioned(dev)) == any_account(unversioned(staging))
-    variables = {k: v for k, v in dev["Environment"]["Variables"].items() if k != "TRACING_ADAPTER"}
+    # Each stage's own namespace for its metrics aside (tests/unit/test_auction_alarms.py).
+    per_stage = ("TRACING_ADAPTER", "METRICS_NAMESPACE")
+    variables = {k: v for k, v in dev["Environment"]["Variables"].items() if k not in per_stage}
     assert variables == {
-        k: v for k, v in staging["Environment"]["Variables"].items() if k != "TRACING_ADAPTER"
+        k: v for k, v in staging["Environment"]["Variables"].items() if k not in per_stage
     }
 
 
