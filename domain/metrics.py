@@ -8,7 +8,9 @@ at most 100 metrics per directive and 100 values per metric, a name once per doc
 log event of at most 256 KB. A metric with more values is spread over documents, as AWS's
 own client libraries do.
 
-No dimensions (the empty dimension set, `[[]]`, which the specification allows): each name
+No dimensions (the empty dimension set, `[[]]`, as AWS's CloudWatch agent's own tests
+write it; the specification does not say otherwise, and does not say it in so many words
+either): each name
 is one custom metric per stage's namespace, billed monthly, whatever the traffic. The run
 a document is about is a plain property (`RunId`), searchable in the logs, never a
 dimension (one metric per run would be billed for each). Delivery is at least once: a

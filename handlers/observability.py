@@ -19,7 +19,12 @@ embedded metric format documents (domain/metrics.py) in the namespace `METRICS_N
 names (the stage's, set by the function's construct), one line each, through a sink:
 stdout by default, as CloudWatch Logs reads it from Lambda. Not through `logging`: with
 Lambda's JSON log format, a record that goes through it is wrapped in Lambda's own JSON
-and is no longer an EMF document. The local emulation replaces the sink to capture them
+and is no longer an EMF document, while a line printed that is JSON already is kept as it
+is ("Lambda doesn't double-encode any logs that are already JSON encoded",
+https://docs.aws.amazon.com/lambda/latest/dg/monitoring-cloudwatchlogs-logformat.html;
+and "write embedded metric format logs to STDOUT",
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Embedded_Metric_Format_Lambda.html).
+The local emulation replaces the sink to capture them
 (`write_metrics_to`). No namespace, no metrics: a handler run outside a stage writes none.
 """
 
