@@ -14,7 +14,10 @@ class LoopbackServer:
 
     def __init__(self, handler_class: type[BaseHTTPRequestHandler]) -> None:
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), handler_class)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        # Polled often for its shutdown: stopping waits for the poll (0.5 s by default).
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def base_url(self) -> str:

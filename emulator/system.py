@@ -9,6 +9,7 @@ resolved to the local resources; its Lambda tasks reach the real handlers throug
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import re
@@ -140,6 +141,14 @@ class EngineLog(logging.Handler):
         finally:
             logger.removeHandler(self)
             logger.propagate = propagate
+
+
+@functools.cache
+def _client(service: str) -> Any:
+    """One client per service for the process: making one loads the service's model, tens
+    of milliseconds each time. moto answers whichever system's mock is on (botocore's
+    clients are thread-safe, and read no credentials or endpoint from the system)."""
+    return boto3.client(service, region_name=REGION)
 
 
 class LocalAuctionSystem:
@@ -529,7 +538,7 @@ class LocalAuctionSystem:
         return self.functions["handlers.store_result"].environment["RUNS_BUCKET_NAME"]
 
     def _client(self, service: str) -> Any:
-        return boto3.client(service, region_name=REGION)
+        return _client(service)
 
     def _resource(self, resource_type: str) -> LocalResource:
         (logical_id,) = [

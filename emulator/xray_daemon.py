@@ -111,7 +111,7 @@ class XRayDaemon:
 
     def _receive(self) -> None:
         while not self._stopping.is_set():
-            self._wait_readable(self._socket, 0.2)  # no lock held while it blocks
+            self._wait_readable(self._socket, 0.05)  # no lock held; stop waits for it
             self._drain()
 
     def _drain(self) -> int:

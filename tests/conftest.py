@@ -96,6 +96,12 @@ class SynthesizedApp:
         return json.loads(self.stage_template_path(stage).read_text())
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests that need no synthesis first: while one process synthesizes the app, the
+    others run those instead of waiting for it (pytest-xdist takes files in this order)."""
+    items.sort(key=lambda item: "synthesized" in getattr(item, "fixturenames", ()))
+
+
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> SynthesizedApp:
     """The whole CDK app, synthesized once per test session (it takes seconds).

@@ -109,19 +109,20 @@ def test_a_closing_system_stops_the_run_going_on_and_waits_for_its_end(local_sys
         return invoke(self, event, **options)
 
     monkeypatch.setattr(LocalFunction, "invoke", held)
+    event, tell = "after-call.stepfunctions.StopExecution", lambda **_: stopping.set()
+    events = None
     try:
         with local_system(lambda_a={"AUCTION_READY_PROBABILITY": "1"}) as system:
-            # The system's clients, from here on, tell when a run is asked to stop.
-            boto3.setup_default_session()
-            boto3.DEFAULT_SESSION.events.register(
-                "after-call.stepfunctions.StopExecution", lambda **_: stopping.set()
-            )
+            # The system's client tells when a run is asked to stop.
+            events = system._client("stepfunctions").meta.events
+            events.register(event, tell)
             post(system, "left-1")
             arn = system.start_run()
             assert called.wait(60)
     finally:
         stopping.set()
-        boto3.setup_default_session()
+        if events is not None:  # the client is the process's: leave it as it was
+            events.unregister(event, tell)
 
     (stopped,) = system.stopped_runs
     assert (stopped.execution_arn, stopped.status) == (arn, "ABORTED")

@@ -22,7 +22,7 @@ json_documents = st.recursive(
 ).map(json.dumps)
 
 
-@settings(max_examples=300)
+@settings(max_examples=100)
 @given(st.text() | st.binary() | json_documents | order_batches().map(to_json))
 def test_any_body_gives_a_batch_or_the_domains_own_error(body):
     try:
