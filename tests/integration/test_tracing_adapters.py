@@ -35,6 +35,9 @@ class Traced:
     """What one flow's invocations sent, per handler module."""
 
     spans: dict[str, Counter[str]]  # "dynamodb BatchWriteItem", "read_orders", ...
+    # Each span under its parent: "dynamodb UpdateItem < record_decisions", or "< -" for a
+    # span directly under the function's own segment (Lambda's, not sent by the code).
+    nesting: dict[str, Counter[str]]
     annotations: dict[str, Counter[str]]  # the annotations of each span, as JSON
     # What the report draws of each function, times left out: each lane's parts, in the
     # order they started, and each kind of call inside them, counted.
@@ -44,6 +47,14 @@ class Traced:
 def label(document: dict[str, Any]) -> str:
     operation = document.get("aws", {}).get("operation")
     return f"{document['name']} {operation}" if operation else document["name"]
+
+
+def nested(documents: list[dict[str, Any]]) -> Counter[str]:
+    by_id = {d["id"]: d for d in documents}
+    return Counter(
+        f"{label(d)} < {label(by_id[d['parent_id']]) if d.get('parent_id') in by_id else '-'}"
+        for d in documents
+    )
 
 
 def drawn(timeline: dict[str, Any]) -> dict[str, Any]:
@@ -90,6 +101,7 @@ def run_flow(synthesized, adapter: TracingAdapter) -> Traced:
         }
     return Traced(
         spans={m: Counter(label(d) for d in found) for m, found in documents.items()},
+        nesting={m: nested(found) for m, found in documents.items()},
         annotations={
             m: Counter(
                 f"{d['name']} {json.dumps(d['annotations'], sort_keys=True)}"
@@ -131,6 +143,8 @@ def test_both_adapters_send_the_same_spans_with_the_same_annotations(flows):
     xray_sdk, opentelemetry = flows[TracingAdapter.XRAY_SDK], flows[TracingAdapter.OPENTELEMETRY]
 
     assert opentelemetry.spans == xray_sdk.spans
+    assert opentelemetry.nesting == xray_sdk.nesting
+    assert opentelemetry.nesting["handlers.store_result"]["dynamodb UpdateItem < record_decisions"]
     assert opentelemetry.annotations == xray_sdk.annotations
 
 
